@@ -52,45 +52,11 @@ def field_type(key: str) -> FieldType:
     return FIELD_TYPES.get(key, "str")
 
 
-_INT = (
-    "netvisorkey salesinvoicenetvisorkey purchaseinvoicenetvisorkey customernetvisorkey "
-    "customergroupnetvisorkey productnetvisorkey vendornetvisorkey invoicingcustomernetvisorkey "
-    "linkedsourcenetvisorkey fathernetvisorkey fatherid vouchernumber voucherkey invoicekey "
-    "voucherid level sort endsort linktype netdays discountdays paymenttermnetdays "
-    "paymenttermcashdiscountdays dimensionnamenetvisorkey dimensiondetailnetvisorkey "
-    "accountingsuggestionbookkeepingaccountnetvisorkey vouchernetvisorkey "
-    "voucherlinenetvisorkey paymentsource productgroupid creditedinvoicenetvisorkey "
-    "invoicevoucher_netvisorkey accountdimension_netvisorkey taxhandlingclause_netvisorkey "
-    "defaultpaymentterm"
-).split()
-_DECIMAL = (
-    "linesum linenetsum vatpercent vatsum sum invoicesum opensum payments amount unitprice "
-    "unitgrossprice purchaseprice inventoryamount inventorymidprice inventoryvalue "
-    "inventoryreservedamount inventoryorderedamount salesinvoiceamount "
-    "salesinvoiceamount_currencyrate foreigncurrencyamount salesinvoicecollectioncost "
-    "productunitprice productpurchaseprice productvatpercentage salesinvoiceproductlinequantity "
-    "salesinvoiceproductlinediscountpercentage salesinvoiceproductlinevatsum "
-    "salesinvoiceproductlinesum provisionpercentage purchaseinvoiceamount "
-    "purchaseinvoicepaidamount orderedamount deliveredamount discountpercentage "
-    "debet kredit balance balancelimit discountpercent paymenttermcashdiscount "
-    "homecurrencysum foreigncurrencysum defaultvatpercent unitweight comissionpercentage "
-    "invoicecurrencysum opencurrencysum freightrate"
-).split()
-_DATE = (
-    "invoicedate invoiceduedate salesinvoicedate salesinvoiceeventdate salesinvoicevaluedate "
-    "salesinvoicedeliverydate salesinvoiceduedate purchaseinvoicedate purchaseinvoiceeventdate "
-    "purchaseinvoicedeliverydate purchaseinvoiceduedate purchaseinvoicevaluedate voucherdate "
-    "date begindate enddate accountingperiodlockdate vatperiodlockdate purchaselockdate "
-    "orderdate deliverydate activityperiodstart activityperiodend"
-).split()
-_DATETIME = "lastmodifiedtimestamp deletedate timestamp".split()
-_BOOL = (
-    "isactive iscumulative isdefault ishidden isnaturalnegative isprivatecustomer "
-    "issalesproduct isaccounted ispurchaseinvoicevendorbankaccountdeleted "
-    "ispurchaseinvoicevendorbankaccountfromseparegion matchpartialpaymentsbydefault "
-    "ispartialvatreducedprivileged usecreditorreferencenumber euStandardfinvoice "
-    "incollectionprohibition"
-).split()
+_INT = ["netvisorkey", "salesinvoicenetvisorkey", "purchaseinvoicenetvisorkey", "customernetvisorkey", "customergroupnetvisorkey", "productnetvisorkey", "vendornetvisorkey", "invoicingcustomernetvisorkey", "linkedsourcenetvisorkey", "fathernetvisorkey", "fatherid", "vouchernumber", "voucherkey", "invoicekey", "voucherid", "level", "sort", "endsort", "linktype", "netdays", "discountdays", "paymenttermnetdays", "paymenttermcashdiscountdays", "dimensionnamenetvisorkey", "dimensiondetailnetvisorkey", "accountingsuggestionbookkeepingaccountnetvisorkey", "vouchernetvisorkey", "voucherlinenetvisorkey", "paymentsource", "productgroupid", "creditedinvoicenetvisorkey", "invoicevoucher_netvisorkey", "accountdimension_netvisorkey", "taxhandlingclause_netvisorkey", "defaultpaymentterm"]
+_DECIMAL = ["linesum", "linenetsum", "vatpercent", "vatsum", "sum", "invoicesum", "opensum", "payments", "amount", "unitprice", "unitgrossprice", "purchaseprice", "inventoryamount", "inventorymidprice", "inventoryvalue", "inventoryreservedamount", "inventoryorderedamount", "salesinvoiceamount", "salesinvoiceamount_currencyrate", "foreigncurrencyamount", "salesinvoicecollectioncost", "productunitprice", "productpurchaseprice", "productvatpercentage", "salesinvoiceproductlinequantity", "salesinvoiceproductlinediscountpercentage", "salesinvoiceproductlinevatsum", "salesinvoiceproductlinesum", "provisionpercentage", "purchaseinvoiceamount", "purchaseinvoicepaidamount", "orderedamount", "deliveredamount", "discountpercentage", "debet", "kredit", "balance", "balancelimit", "discountpercent", "paymenttermcashdiscount", "homecurrencysum", "foreigncurrencysum", "defaultvatpercent", "unitweight", "comissionpercentage", "invoicecurrencysum", "opencurrencysum", "freightrate"]
+_DATE = ["invoicedate", "invoiceduedate", "salesinvoicedate", "salesinvoiceeventdate", "salesinvoicevaluedate", "salesinvoicedeliverydate", "salesinvoiceduedate", "purchaseinvoicedate", "purchaseinvoiceeventdate", "purchaseinvoicedeliverydate", "purchaseinvoiceduedate", "purchaseinvoicevaluedate", "voucherdate", "date", "begindate", "enddate", "accountingperiodlockdate", "vatperiodlockdate", "purchaselockdate", "orderdate", "deliverydate", "activityperiodstart", "activityperiodend"]
+_DATETIME = ["lastmodifiedtimestamp", "deletedate", "timestamp"]
+_BOOL = ["isactive", "iscumulative", "isdefault", "ishidden", "isnaturalnegative", "isprivatecustomer", "issalesproduct", "isaccounted", "ispurchaseinvoicevendorbankaccountdeleted", "ispurchaseinvoicevendorbankaccountfromseparegion", "matchpartialpaymentsbydefault", "ispartialvatreducedprivileged", "usecreditorreferencenumber", "euStandardfinvoice", "incollectionprohibition"]
 
 FIELD_TYPES: dict[str, FieldType] = {
     **{k: "int" for k in _INT},
