@@ -1,0 +1,119 @@
+"""The general ledger: vouchers with their lines, and daily account balances."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+from netvisor_assets.tables.columns import c, computed
+from netvisor_assets.tables.schema import SyncMode, Table
+from netvisor_assets.tables.source import Records, Source, header_and_lines, single_table_rows
+
+if TYPE_CHECKING:
+    from netvisor_assets.netvisor.client import NetvisorClient
+
+VOUCHERS = Table(
+    name="vouchers",
+    description=(
+        "Accounting vouchers (accountingledger.nv), valid and invalidated; the `status` column "
+        "tells them apart. Deleted vouchers disappear on the next sync of their day."
+    ),
+    resources=("accountingledger.nv", "deletedvouchers.nv"),
+    primary_key=("voucher_key",),
+    mode=SyncMode.PARTITIONED,
+    partition_column="voucher_date",
+    group="vouchers",
+    columns=(
+        c("NetvisorKey", "voucher_key", "Netvisor key of the voucher."),
+        c("@status", "status", "valid or invalidated.", type="STRING"),
+        c("VoucherDate", "voucher_date", "Accounting date of the voucher (partition)."),
+        c("VoucherNumber", "voucher_number", "Voucher number within its voucher class."),
+        c("VoucherDescription", "voucher_description", "Free text of the voucher."),
+        c("VoucherClass", "voucher_class", "Voucher type, e.g. 'MY Myyntilasku'."),
+        c("LinkedSourceNetvisorKey", "linked_source_key", "Key of the invoice it posts."),
+        c("LinkedSourceNetvisorKey@type", "linked_source_type", "salesinvoice or purchaseinvoice."),
+        c("VoucherNetvisorURI", "voucher_uri", "Link to the voucher in Netvisor."),
+    ),
+)
+VOUCHER_LINES = Table(
+    name="voucher_lines",
+    description="Lines of accounting vouchers: one debit (+) or credit (-) posting each.",
+    resources=("accountingledger.nv",),
+    primary_key=("voucher_line_key",),
+    mode=SyncMode.PARTITIONED,
+    partition_column="voucher_date",
+    group="vouchers",
+    columns=(
+        c("NetvisorKey", "voucher_line_key", "Netvisor key of the voucher line."),
+        computed("voucher_key", "INT64", "Voucher the line belongs to."),
+        computed("voucher_date", "DATE", "Accounting date of the voucher (partition)."),
+        computed("line_position", "INT64", "Position of the line within its voucher, from 1."),
+        c("@status", "status", "Status of the line.", type="STRING"),
+        c("LineSum", "line_sum", "Signed amount in EUR: debit positive, credit negative."),
+        c("Description", "description", "Free text of the line."),
+        c("AccountNumber", "account_number", "Account posted to."),
+        c("VatPercent", "vat_percent", "VAT rate of the posting."),
+        c("VatCode", "vat_code", "VAT code ('-' for none)."),
+        c("AccountDimension@netvisorkey", "account_dimension_key", "Account dimension key."),
+        c(
+            "Dimension",
+            "dimensions",
+            "Dimensions as JSON [{dimensionname, dimensionitem}].",
+            type="STRING",
+        ),
+    ),
+)
+
+
+def _fetch_vouchers(client: NetvisorClient, first: dt.date, last: dt.date) -> Records:
+    # voucherstatus=1 returns invalidated vouchers too; the default (2) would hide them.
+    return client.vouchers(start=first, end=last, voucher_status=1)
+
+
+def _fetch_changed_vouchers(client: NetvisorClient, since: dt.datetime) -> Records:
+    return client.vouchers(changed_since=since, voucher_status=1)
+
+
+VOUCHER_SOURCE = Source(
+    name="vouchers",
+    description="Vouchers and their lines from accountingledger.nv.",
+    tables=(VOUCHERS, VOUCHER_LINES),
+    to_rows=header_and_lines(
+        VOUCHERS,
+        VOUCHER_LINES,
+        "voucherline",
+        {"voucher_key": "voucher_key", "voucher_date": "voucher_date"},
+    ),
+    fetch_window=_fetch_vouchers,
+    fetch_changed=_fetch_changed_vouchers,
+    deleted_kind="vouchers",
+)
+
+ACCOUNT_BALANCES = Table(
+    name="account_balances",
+    description="Each account's balance at the end of each day (accountbalance.nv).",
+    resources=("accountbalance.nv",),
+    primary_key=("account_key", "balance_date"),
+    mode=SyncMode.PARTITIONED,
+    partition_column="balance_date",
+    columns=(
+        c("NetvisorKey", "account_key", "Netvisor key of the account."),
+        c("Date", "balance_date", "Day whose closing balance this is (partition)."),
+        c("Debet", "debit", "Sum of debit postings up to and including the day."),
+        c("Kredit", "credit", "Sum of credit postings up to and including the day."),
+        c("Balance", "balance", "Debit minus credit."),
+    ),
+)
+
+
+def _fetch_balances(client: NetvisorClient, first: dt.date, last: dt.date) -> Records:
+    return client.account_balances(start=first, end=last, interval="day")
+
+
+BALANCE_SOURCE = Source(
+    name="account_balances",
+    description="Daily closing balances per account.",
+    tables=(ACCOUNT_BALANCES,),
+    to_rows=single_table_rows(ACCOUNT_BALANCES),
+    fetch_window=_fetch_balances,
+)

@@ -1,0 +1,260 @@
+"""Purchase invoices, purchase orders and purchase payments."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+from netvisor_assets.tables.columns import c, computed
+from netvisor_assets.tables.schema import SyncMode, Table
+from netvisor_assets.tables.source import Records, Source, header_and_lines, single_table_rows
+
+if TYPE_CHECKING:
+    from netvisor_assets.netvisor.client import NetvisorClient
+
+PURCHASE_INVOICES = Table(
+    name="purchase_invoices",
+    description="Purchase invoices (getpurchaseinvoice.nv version 2), one row per invoice.",
+    resources=("purchaseinvoicelist.nv", "getpurchaseinvoice.nv", "deletedpurchaseinvoices.nv"),
+    primary_key=("purchase_invoice_key",),
+    mode=SyncMode.PARTITIONED,
+    partition_column="purchase_invoice_date",
+    group="purchase_invoices",
+    columns=(
+        c("PurchaseInvoiceNetvisorKey", "purchase_invoice_key", "Netvisor key of the invoice."),
+        c("PurchaseInvoiceNumber", "purchase_invoice_number", "Vendor's invoice number."),
+        c("PurchaseInvoiceDate", "purchase_invoice_date", "Invoice date (partition)."),
+        c("PurchaseInvoiceEventDate", "event_date", "Event date."),
+        c("PurchaseInvoiceDeliveryDate", "delivery_date", "Delivery date."),
+        c("PurchaseInvoiceDueDate", "due_date", "Due date."),
+        c("PurchaseInvoiceValueDate", "value_date", "Value date."),
+        c("PurchaseInvoiceReferencenumber", "reference_number", "Payment reference."),
+        c("PurchaseInvoiceAgreementIdentifier", "agreement_identifier", "Agreement id."),
+        c(
+            "PurchaseInvoiceVendorBankAccountNumber",
+            "vendor_bank_account_number",
+            "Vendor bank account the invoice is paid to.",
+        ),
+        c(
+            "IsPurchaseInvoiceVendorBankAccountDeleted",
+            "is_vendor_bank_account_deleted",
+            "Whether that bank account has been deleted.",
+        ),
+        c(
+            "IsPurchaseInvoiceVendorBankAccountFromSEPARegion",
+            "is_vendor_bank_account_from_sepa_region",
+            "Whether the account is in SEPA.",
+        ),
+        c("PurchaseInvoiceAmount", "amount", "Total amount including VAT."),
+        c("PurchaseInvoicePaidAmount", "paid_amount", "Amount paid so far."),
+        c("ForeignCurrencyAmount", "foreign_currency_amount", "Amount in foreign currency."),
+        c("ForeignCurrencyNameID", "foreign_currency_code", "Foreign currency."),
+        c("InvoiceStatus", "status", "Invoice status (localised text)."),
+        c("ApprovalStatus", "approval_status", "Approval status."),
+        c("PurchaseInvoiceOurReference", "our_reference", "Our reference."),
+        c("PurchaseInvoiceYourReference", "your_reference", "Vendor's reference."),
+        c("PurchaseInvoiceDescription", "description", "Free text."),
+        c("VendorNetvisorKey", "vendor_key", "Vendor's Netvisor key."),
+        c("VendorOrganizationIdentifier", "vendor_organization_identifier", "Vendor Y-tunnus."),
+        c("VendorCode", "vendor_code", "Vendor code."),
+        c("VendorName", "vendor_name", "Vendor name."),
+        c("VendorAddressline", "vendor_address_line", "Vendor street address."),
+        c("VendorPostnumber", "vendor_post_number", "Vendor postal code."),
+        c("VendorTown", "vendor_town", "Vendor town."),
+        c("VendorCountry", "vendor_country", "Vendor country."),
+        c("VendorBankAccountNumber", "vendor_bank_account", "Vendor bank account."),
+        c("Fingerprint", "fingerprint", "Netvisor's fingerprint of the invoice image."),
+        c("VoucherID", "voucher_key", "Voucher that posted the invoice."),
+        c("IsAccounted", "is_accounted", "Whether the invoice has been posted."),
+    ),
+)
+
+PURCHASE_INVOICE_LINES = Table(
+    name="purchase_invoice_lines",
+    description="Lines of purchase invoices, with their dimensions.",
+    resources=("getpurchaseinvoice.nv",),
+    primary_key=("purchase_invoice_key", "line_position"),
+    mode=SyncMode.PARTITIONED,
+    partition_column="purchase_invoice_date",
+    group="purchase_invoices",
+    columns=(
+        c("NetvisorKey", "line_key", "Netvisor key of the line."),
+        computed("purchase_invoice_key", "INT64", "Invoice the line belongs to."),
+        computed("purchase_invoice_date", "DATE", "Invoice date (partition)."),
+        computed("line_position", "INT64", "Position of the line within its invoice, from 1."),
+        c("LineSum", "line_sum", "Line total including VAT."),
+        c("LineNetSum", "line_net_sum", "Line total without VAT."),
+        c("UnitPrice", "unit_price", "Unit price."),
+        c("VatPercent", "vat_percent", "VAT rate."),
+        c("VatCode", "vat_code", "VAT code."),
+        c("Description", "description", "Line text."),
+        c("Unit", "unit", "Unit."),
+        c("OrderedAmount", "ordered_amount", "Quantity ordered."),
+        c("DeliveredAmount", "delivered_amount", "Quantity delivered."),
+        c("PurchasePrice", "purchase_price", "Purchase price."),
+        c("ProductCode", "product_code", "Product code."),
+        c("DiscountPercentage", "discount_percent", "Discount percent."),
+        c("ProductName", "product_name", "Product name."),
+        c(
+            "AccountingSuggestionBookkeepingAccountNetvisorKey",
+            "account_key",
+            "Suggested expense account's key.",
+        ),
+        c(
+            "AccountingSuggestionBookkeepingAccount",
+            "account",
+            "Suggested account, e.g. '4000 Ostot'.",
+        ),
+        c("PurchaseInvoiceLineDimensions", "dimensions", "Dimensions as JSON.", type="STRING"),
+    ),
+)
+
+
+def _fetch_purchase_invoices(client: NetvisorClient, first: dt.date, last: dt.date) -> Records:
+    return client.purchase_invoices(begin=first, end=last)
+
+
+def _fetch_changed_purchase_invoices(client: NetvisorClient, since: dt.datetime) -> Records:
+    return client.purchase_invoices(last_modified_start=since)
+
+
+PURCHASE_INVOICE_SOURCE = Source(
+    name="purchase_invoices",
+    description="Purchase invoices with their lines.",
+    tables=(PURCHASE_INVOICES, PURCHASE_INVOICE_LINES),
+    to_rows=header_and_lines(
+        PURCHASE_INVOICES,
+        PURCHASE_INVOICE_LINES,
+        "invoicelines.purchaseinvoiceline",
+        {
+            "purchase_invoice_key": "purchase_invoice_key",
+            "purchase_invoice_date": "purchase_invoice_date",
+        },
+    ),
+    fetch_window=_fetch_purchase_invoices,
+    fetch_changed=_fetch_changed_purchase_invoices,
+    deleted_kind="purchaseinvoices",
+)
+
+PURCHASE_ORDERS = Table(
+    name="purchase_orders",
+    description="Purchase orders (getpurchaseorder.nv), one row per order.",
+    resources=("purchaseorderlist.nv", "getpurchaseorder.nv", "deletedpurchaseorders.nv"),
+    primary_key=("purchase_order_key",),
+    mode=SyncMode.PARTITIONED,
+    partition_column="order_date",
+    group="purchase_orders",
+    columns=(
+        c("NetvisorKey", "purchase_order_key", "Netvisor key of the order."),
+        c("OrderNumber", "order_number", "Order number."),
+        c("OrderStatus", "order_status", "proposal, approved, senttovendor, ..."),
+        c("OrderDate", "order_date", "Order date (partition)."),
+        c("VendorNetvisorKey", "vendor_key", "Vendor's Netvisor key."),
+        c("VendorName", "vendor_name", "Vendor name."),
+        c("VendorAddressline", "vendor_address_line", "Vendor street address."),
+        c("VendorPostnumber", "vendor_post_number", "Vendor postal code."),
+        c("VendorCity", "vendor_city", "Vendor town."),
+        c("VendorCountry", "vendor_country", "Vendor country."),
+        c("DeliveryTerm", "delivery_term", "Delivery term."),
+        c("DeliveryMethod", "delivery_method", "Delivery method."),
+        c("DeliveryName", "delivery_name", "Delivery recipient.", personal=True),
+        c("DeliveryAddressLine", "delivery_address_line", "Delivery address.", personal=True),
+        c("DeliveryPostNumber", "delivery_post_number", "Delivery postal code."),
+        c("DeliveryCity", "delivery_city", "Delivery town."),
+        c("DeliveryCountry", "delivery_country", "Delivery country."),
+        c("PrivateComment", "private_comment", "Internal comment.", personal=True),
+        c("Comment", "comment", "Comment."),
+        c("OurReference", "our_reference", "Our reference."),
+        c("PaymentTerm", "payment_term", "Payment term."),
+        c("Amount", "amount", "Order total."),
+    ),
+)
+
+PURCHASE_ORDER_LINES = Table(
+    name="purchase_order_lines",
+    description="Product lines of purchase orders.",
+    resources=("getpurchaseorder.nv",),
+    primary_key=("purchase_order_key", "line_position"),
+    mode=SyncMode.PARTITIONED,
+    partition_column="order_date",
+    group="purchase_orders",
+    columns=(
+        c("NetvisorKey", "line_key", "Netvisor key of the line."),
+        computed("purchase_order_key", "INT64", "Order the line belongs to."),
+        computed("order_date", "DATE", "Order date (partition)."),
+        computed("line_position", "INT64", "Position of the line within its order, from 1."),
+        c("ProductCode", "product_code", "Product code."),
+        c("ProductName", "product_name", "Product name."),
+        c("VendorProductCode", "vendor_product_code", "Vendor's product code."),
+        c("OrderedAmount", "ordered_amount", "Quantity ordered."),
+        c("DeliveredAmount", "delivered_amount", "Quantity delivered."),
+        c("UnitPrice", "unit_price", "Unit price."),
+        c("VatPercent", "vat_percent", "VAT rate."),
+        c("LineSum", "line_sum", "Line total."),
+        c("FreightRate", "freight_rate", "Freight rate."),
+        c("DeliveryDate", "delivery_date", "Expected delivery date."),
+        c("AccountingSuggestion", "account_number", "Suggested account."),
+        c("Dimension", "dimensions", "Dimensions as JSON.", type="STRING"),
+    ),
+)
+
+
+def _fetch_purchase_orders(client: NetvisorClient, first: dt.date, last: dt.date) -> Records:
+    return client.purchase_orders(begin=first, end=last)
+
+
+def _fetch_changed_purchase_orders(client: NetvisorClient, since: dt.datetime) -> Records:
+    return client.purchase_orders(last_modified_start=since)
+
+
+PURCHASE_ORDER_SOURCE = Source(
+    name="purchase_orders",
+    description="Purchase orders with their lines.",
+    tables=(PURCHASE_ORDERS, PURCHASE_ORDER_LINES),
+    to_rows=header_and_lines(
+        PURCHASE_ORDERS,
+        PURCHASE_ORDER_LINES,
+        "purchaseorderlines.purchaseorderproductline",
+        {"purchase_order_key": "purchase_order_key", "order_date": "order_date"},
+    ),
+    fetch_window=_fetch_purchase_orders,
+    fetch_changed=_fetch_changed_purchase_orders,
+    deleted_kind="purchaseorders",
+)
+
+PURCHASE_PAYMENTS = Table(
+    name="purchase_payments",
+    description="Payments of purchase invoices (paymentlist.nv).",
+    resources=("paymentlist.nv", "deletedpurchasepayments.nv"),
+    primary_key=("purchase_payment_key",),
+    mode=SyncMode.PARTITIONED,
+    partition_column="payment_date",
+    columns=(
+        c("NetvisorKey", "purchase_payment_key", "Netvisor key of the payment."),
+        c("PayerName", "payer_name", "Name on the payment."),
+        c("Date", "payment_date", "Payment date (partition)."),
+        c("HomeCurrencySum", "amount", "Amount in EUR."),
+        c("ForeignCurrencySum", "foreign_currency_amount", "Amount in foreign currency."),
+        c("Reference", "reference", "Payment reference."),
+        c("InvoiceKey", "purchase_invoice_key", "Purchase invoice paid."),
+        c("InvoiceNumber", "invoice_number", "Purchase invoice number."),
+        c("InvoiceURI", "invoice_uri", "Link to the invoice."),
+        c("VoucherKey", "voucher_key", "Voucher that posted the payment."),
+        c("VoucherNumber", "voucher_number", "Number of that voucher."),
+    ),
+)
+
+
+def _fetch_purchase_payments(client: NetvisorClient, first: dt.date, last: dt.date) -> Records:
+    return client.purchase_payments(begin=first, end=last)
+
+
+PURCHASE_PAYMENT_SOURCE = Source(
+    name="purchase_payments",
+    description="Payments of purchase invoices.",
+    tables=(PURCHASE_PAYMENTS,),
+    to_rows=single_table_rows(PURCHASE_PAYMENTS),
+    fetch_window=_fetch_purchase_payments,
+    # paymentlist.nv has no modified-since filter: changes are found by re-reading windows.
+    deleted_kind="purchasepayments",
+)

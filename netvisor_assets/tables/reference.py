@@ -1,0 +1,168 @@
+"""Reference tables Netvisor offers no change filter for: replaced whole on every sync."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from netvisor_assets.tables.columns import as_list, c, computed, row
+from netvisor_assets.tables.schema import SyncMode, Table
+from netvisor_assets.tables.source import Records, Rows, Source, single_table_rows
+
+if TYPE_CHECKING:
+    from netvisor_assets.netvisor.client import NetvisorClient
+
+ACCOUNTS = Table(
+    name="accounts",
+    description="Chart of accounts (accountlist.nv): accounts and account groups as a tree.",
+    resources=("accountlist.nv",),
+    primary_key=("account_key",),
+    mode=SyncMode.FULL_REFRESH,
+    columns=(
+        c("NetvisorKey", "account_key", "Netvisor key of the account or group."),
+        c("Number", "account_number", "Account number (empty for groups)."),
+        c("Name", "name", "Account name."),
+        c("ForeignName", "foreign_names", "Names in other languages as JSON.", type="STRING"),
+        c("AccountType", "account_type", "account or accountgroup."),
+        c("FatherNetvisorKey", "parent_key", "Parent group's key (0 = root)."),
+        c("IsActive", "is_active", "Whether the account is in use."),
+        c("IsCumulative", "is_cumulative", "Balance-sheet style (balance carried forward)."),
+        c("Sort", "sort", "Sort position."),
+        c("EndSort", "end_sort", "Sort position of the group's end."),
+        c("IsNaturalNegative", "is_natural_negative", "Credit-natured account."),
+    ),
+)
+
+DIMENSIONS = Table(
+    name="dimensions",
+    description="Dimension items with their dimension (dimensionlist.nv, hidden ones included).",
+    resources=("dimensionlist.nv",),
+    primary_key=("dimension_item_key",),
+    mode=SyncMode.FULL_REFRESH,
+    columns=(
+        computed("dimension_key", "INT64", "Netvisor key of the dimension."),
+        computed("dimension_name", "STRING", "Dimension, e.g. 'Kustannuspaikka'."),
+        computed("dimension_is_hidden", "BOOL", "Whether the dimension is hidden."),
+        computed("dimension_link_type", "INT64", "Dimension link type."),
+        c("Netvisorkey", "dimension_item_key", "Netvisor key of the item."),
+        c("Name", "item_name", "Item name (code and label when a code exists)."),
+        c("Code", "item_code", "Item code."),
+        c("Label", "item_label", "Item label."),
+        c("IsHidden", "item_is_hidden", "Whether the item is hidden."),
+        c("Level", "level", "Depth in the item tree, from 1."),
+        c("Sort", "sort", "Sort position."),
+        c("EndSort", "end_sort", "Sort position of the subtree's end."),
+        c("FatherID", "parent_item_key", "Parent item (0 = top)."),
+        c("ActivityPeriodStart", "active_from", "First day the item can be used."),
+        c("ActivityPeriodEnd", "active_until", "Last day the item can be used."),
+    ),
+)
+
+
+def _dimension_rows(records: Records) -> Rows:
+    rows: list[dict[str, Any]] = []
+    for dimension in records:
+        head = {
+            "dimension_key": dimension.get("netvisorkey"),
+            "dimension_name": dimension.get("name"),
+            "dimension_is_hidden": dimension.get("ishidden"),
+            "dimension_link_type": dimension.get("linktype"),
+        }
+        details = dimension.get("dimensiondetails") or {}
+        for item in as_list(details.get("dimensiondetail")):
+            rows.append(row(item, DIMENSIONS.columns, **head))
+    return {DIMENSIONS.name: rows}
+
+
+ACCOUNTING_PERIODS = Table(
+    name="accounting_periods",
+    description="Accounting periods (financial years) from accountingperiodlist.nv.",
+    resources=("accountingperiodlist.nv",),
+    primary_key=("period_key",),
+    mode=SyncMode.FULL_REFRESH,
+    columns=(
+        c("NetvisorKey", "period_key", "Netvisor key of the period."),
+        c("Name", "name", "Period name."),
+        c("BeginDate", "begin_date", "First day."),
+        c("EndDate", "end_date", "Last day."),
+    ),
+)
+
+VOUCHER_TYPES = Table(
+    name="voucher_types",
+    description="Voucher types (vouchertypelist.nv).",
+    resources=("vouchertypelist.nv",),
+    primary_key=("voucher_type_key",),
+    mode=SyncMode.FULL_REFRESH,
+    columns=(
+        c("NetvisorKey", "voucher_type_key", "Netvisor key of the voucher type."),
+        c("Abbreviation", "abbreviation", "Abbreviation, e.g. MY."),
+        c("Name", "name", "Name."),
+        c("ForeignName", "foreign_names", "Names in other languages as JSON.", type="STRING"),
+    ),
+)
+
+PAYMENT_TERMS = Table(
+    name="payment_terms",
+    description="Payment terms (paymenttermlist.nv).",
+    resources=("paymenttermlist.nv",),
+    primary_key=("payment_term_key",),
+    mode=SyncMode.FULL_REFRESH,
+    columns=(
+        c("NetvisorKey", "payment_term_key", "Netvisor key of the payment term."),
+        c("Name", "name", "Name."),
+        c("Description", "description", "Description."),
+        c("NetDays", "net_days", "Days to pay net."),
+        c("DiscountDays", "discount_days", "Days within which the cash discount applies."),
+        c("DiscountPercent", "discount_percent", "Cash discount percent."),
+        c("IsDefault", "is_default", "Whether it is the default term."),
+    ),
+)
+
+
+def _accounts(client: NetvisorClient) -> Records:
+    return client.accounts()
+
+
+def _dimensions(client: NetvisorClient) -> Records:
+    return client.dimensions(show_hidden=True)
+
+
+def _periods(client: NetvisorClient) -> Records:
+    return client.accounting_periods()
+
+
+def _voucher_types(client: NetvisorClient) -> Records:
+    return client.voucher_types()
+
+
+def _payment_terms(client: NetvisorClient) -> Records:
+    return client.payment_terms()
+
+
+ACCOUNT_SOURCE = Source(
+    "accounts", "Chart of accounts.", (ACCOUNTS,), single_table_rows(ACCOUNTS), fetch_all=_accounts
+)
+DIMENSION_SOURCE = Source(
+    "dimensions", "Dimensions.", (DIMENSIONS,), _dimension_rows, fetch_all=_dimensions
+)
+PERIOD_SOURCE = Source(
+    "accounting_periods",
+    "Accounting periods.",
+    (ACCOUNTING_PERIODS,),
+    single_table_rows(ACCOUNTING_PERIODS),
+    fetch_all=_periods,
+)
+VOUCHER_TYPE_SOURCE = Source(
+    "voucher_types",
+    "Voucher types.",
+    (VOUCHER_TYPES,),
+    single_table_rows(VOUCHER_TYPES),
+    fetch_all=_voucher_types,
+)
+PAYMENT_TERM_SOURCE = Source(
+    "payment_terms",
+    "Payment terms.",
+    (PAYMENT_TERMS,),
+    single_table_rows(PAYMENT_TERMS),
+    fetch_all=_payment_terms,
+)

@@ -1,0 +1,241 @@
+"""Sales invoices, sales orders (same document shape) and sales payments."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+from netvisor_assets.tables.columns import c, computed
+from netvisor_assets.tables.schema import Column, SyncMode, Table
+from netvisor_assets.tables.source import Records, Source, header_and_lines, single_table_rows
+
+if TYPE_CHECKING:
+    from netvisor_assets.netvisor.client import NetvisorClient
+
+
+def _document_header(prefix: str) -> tuple[Column, ...]:
+    """Columns of a getsalesinvoice.nv / getorder.nv document (orders share the shape)."""
+    return (
+        c("SalesInvoiceNetvisorKey", f"{prefix}_key", "Netvisor key of the document."),
+        c("SalesInvoiceNumber", f"{prefix}_number", "Document number."),
+        c("SalesInvoiceDate", f"{prefix}_date", "Document date (partition)."),
+        c("SalesInvoiceEventDate", "event_date", "Date of delivery of goods or services."),
+        c("SalesInvoiceValueDate", "value_date", "Value date."),
+        c("SalesInvoiceDeliveryDate", "delivery_date", "Delivery date."),
+        c("SalesInvoiceDueDate", "due_date", "Due date."),
+        c("SalesInvoiceReferencenumber", "reference_number", "Payment reference."),
+        c("SalesInvoiceAmount", "amount", "Total amount including VAT."),
+        c("SalesInvoiceAmount@iso4217currencycode", "currency_code", "ISO 4217 currency."),
+        c("SalesInvoiceAmount@currencyrate", "currency_rate", "Exchange rate to EUR."),
+        c("ForeignCurrencyAmount", "foreign_currency_amount", "Amount in the foreign currency."),
+        c("SalesInvoiceCollectionCost", "collection_cost", "Collection cost."),
+        c("SellerIdentifier", "seller_identifier", "Salesperson."),
+        c("InvoiceStatus@status", "status", "Machine status: open, paid, unsent, overdue, ..."),
+        c("InvoiceStatus", "status_text", "Status as shown to users (localised)."),
+        c("InvoiceVoucher@netvisorkey", "voucher_key", "Voucher that posted the document."),
+        c("SalesInvoiceFreeTextBeforeLines", "free_text_before_lines", "Text before lines."),
+        c("SalesInvoiceFreeTextAfterLines", "free_text_after_lines", "Text after lines."),
+        c("SalesInvoiceOurReference", "our_reference", "Our reference."),
+        c("SalesInvoiceYourReference", "your_reference", "Customer's reference."),
+        c("SalesInvoicePrivateComment", "private_comment", "Internal comment.", personal=True),
+        c("SalesInvoiceAgreementIdentifier", "agreement_identifier", "Agreement identifier."),
+        c("InvoicingCustomerNetvisorKey", "customer_key", "Invoiced customer's key."),
+        c("InvoicingCustomerCode", "customer_code", "Invoiced customer's code."),
+        c("InvoicingCustomerName", "customer_name", "Invoiced customer's name."),
+        c("InvoicingCustomerNameExtension", "customer_name_extension", "Name extension."),
+        c(
+            "InvoicingCustomerOrganizationIdentifier",
+            "customer_organization_identifier",
+            "Invoiced customer's business id (Y-tunnus).",
+        ),
+        c(
+            "InvoicingCustomerAddressline",
+            "customer_address_line",
+            "Street address.",
+            personal=True,
+        ),
+        c(
+            "InvoicingCustomerAdditionalAddressLine",
+            "customer_additional_address_line",
+            "Additional address line.",
+            personal=True,
+        ),
+        c("InvoicingCustomerPostnumber", "customer_post_number", "Postal code."),
+        c("InvoicingCustomerTown", "customer_town", "Town."),
+        c("InvoicingCustomerCountryCode", "customer_country", "Country."),
+        c("InvoicingCustomerCountryCode@ISO-3166", "customer_country_code", "ISO 3166 code."),
+        c(
+            "MatchPartialPaymentsByDefault",
+            "match_partial_payments_by_default",
+            "Whether partial payments are matched automatically.",
+        ),
+        c("DeliveryAddressName", "delivery_address_name", "Delivery recipient.", personal=True),
+        c("DeliveryAddressLine", "delivery_address_line", "Delivery address.", personal=True),
+        c("DeliveryAddressPostnumber", "delivery_address_post_number", "Delivery postal code."),
+        c("DeliveryAddressTown", "delivery_address_town", "Delivery town."),
+        c("DeliveryAddressCountryCode", "delivery_address_country", "Delivery country."),
+        c("DeliveryMethod", "delivery_method", "Delivery method."),
+        c("DeliveryTerm", "delivery_term", "Delivery term."),
+        c("PaymentTermNetDays", "payment_term_net_days", "Days to pay net."),
+        c(
+            "PaymentTermCashDiscountDays",
+            "payment_term_cash_discount_days",
+            "Days within which the cash discount applies.",
+        ),
+        c("PaymentTermCashDiscount", "payment_term_cash_discount", "Cash discount percent."),
+        c("CreditedInvoiceNetvisorKey", "credited_invoice_key", "Invoice this one credits."),
+    )
+
+
+def _document_lines(prefix: str) -> tuple[Column, ...]:
+    return (
+        c("NetvisorKey", "line_key", "Netvisor key of the line."),
+        computed(f"{prefix}_key", "INT64", "Document the line belongs to."),
+        computed(f"{prefix}_date", "DATE", "Document date (partition)."),
+        computed("line_position", "INT64", "Position of the line within its document, from 1."),
+        c("productidentifier", "product_code", "Product code (customer's or Netvisor's)."),
+        c("productidentifier@type", "product_code_type", "customer or netvisor."),
+        c("ProductNetvisorKey", "product_key", "Product's Netvisor key."),
+        c("ProductName", "product_name", "Product name on the line."),
+        c("ProductUnitPrice", "unit_price", "Unit price without VAT."),
+        c("ProductPurchasePrice", "purchase_price", "Purchase price."),
+        c("ProductVatPercentage", "vat_percent", "VAT rate."),
+        c("ProductVatPercentage@vatcode", "vat_code", "VAT code, e.g. KOMY."),
+        c("SalesInvoiceProductLineQuantity", "quantity", "Quantity."),
+        c("SalesInvoiceProductLineUnit", "unit", "Unit."),
+        c("SalesInvoiceProductLineDiscountPercentage", "discount_percent", "Discount percent."),
+        c("SalesInvoiceProductLineFreeText", "free_text", "Free text of the line."),
+        c("SalesInvoiceProductLineVatSum", "vat_sum", "VAT amount of the line."),
+        c("SalesInvoiceProductLineSum", "line_sum", "Line total including VAT."),
+        c("AccountingAccountSuggestion", "account_number", "Revenue account suggestion."),
+        c("ProvisionPercentage", "provision_percent", "Provision percent."),
+        c("OrderNumber", "order_number", "Linked order number."),
+        c(
+            "Dimension",
+            "dimensions",
+            "Dimensions as JSON [{dimensionname, dimensionitem}].",
+            type="STRING",
+        ),
+    )
+
+
+def _document_tables(kind: str, resource: str, title: str) -> tuple[Table, Table]:
+    header = Table(
+        name=f"sales_{kind}s",
+        description=f"Sales {title}s ({resource}), one row per document.",
+        resources=("salesinvoicelist.nv", resource, f"deletedsales{kind}s.nv"),
+        primary_key=(f"sales_{kind}_key",),
+        mode=SyncMode.PARTITIONED,
+        partition_column=f"sales_{kind}_date",
+        group=f"sales_{kind}s",
+        columns=_document_header(f"sales_{kind}"),
+    )
+    lines = Table(
+        name=f"sales_{kind}_lines",
+        description=f"Product lines of sales {title}s.",
+        resources=(resource,),
+        primary_key=(f"sales_{kind}_key", "line_position"),
+        mode=SyncMode.PARTITIONED,
+        partition_column=f"sales_{kind}_date",
+        group=f"sales_{kind}s",
+        columns=_document_lines(f"sales_{kind}"),
+    )
+    return header, lines
+
+
+SALES_INVOICES, SALES_INVOICE_LINES = _document_tables("invoice", "getsalesinvoice.nv", "invoice")
+SALES_ORDERS, SALES_ORDER_LINES = _document_tables("order", "getorder.nv", "order")
+
+_LINES_PATH = "invoicelines.invoiceline.salesinvoiceproductline"
+
+
+def _fetch_invoices(client: NetvisorClient, first: dt.date, last: dt.date) -> Records:
+    return client.sales_invoices(begin=first, end=last)
+
+
+def _fetch_changed_invoices(client: NetvisorClient, since: dt.datetime) -> Records:
+    return client.sales_invoices(last_modified_start=since, include_modified_payments=True)
+
+
+def _fetch_orders(client: NetvisorClient, first: dt.date, last: dt.date) -> Records:
+    return client.sales_orders(begin=first, end=last)
+
+
+def _fetch_changed_orders(client: NetvisorClient, since: dt.datetime) -> Records:
+    return client.sales_orders(last_modified_start=since)
+
+
+SALES_INVOICE_SOURCE = Source(
+    name="sales_invoices",
+    description="Sales invoices with their lines.",
+    tables=(SALES_INVOICES, SALES_INVOICE_LINES),
+    to_rows=header_and_lines(
+        SALES_INVOICES,
+        SALES_INVOICE_LINES,
+        _LINES_PATH,
+        {"sales_invoice_key": "sales_invoice_key", "sales_invoice_date": "sales_invoice_date"},
+    ),
+    fetch_window=_fetch_invoices,
+    fetch_changed=_fetch_changed_invoices,
+    deleted_kind="salesinvoices",
+)
+
+SALES_ORDER_SOURCE = Source(
+    name="sales_orders",
+    description="Sales orders with their lines.",
+    tables=(SALES_ORDERS, SALES_ORDER_LINES),
+    to_rows=header_and_lines(
+        SALES_ORDERS,
+        SALES_ORDER_LINES,
+        _LINES_PATH,
+        {"sales_order_key": "sales_order_key", "sales_order_date": "sales_order_date"},
+    ),
+    fetch_window=_fetch_orders,
+    fetch_changed=_fetch_changed_orders,
+    deleted_kind="salesorders",
+)
+
+SALES_PAYMENTS = Table(
+    name="sales_payments",
+    description="Payments received from customers (salespaymentlist.nv).",
+    resources=("salespaymentlist.nv", "deletedsalespayments.nv"),
+    primary_key=("sales_payment_key",),
+    mode=SyncMode.PARTITIONED,
+    partition_column="payment_date",
+    columns=(
+        c("NetvisorKey", "sales_payment_key", "Netvisor key of the payment."),
+        c("Name", "payer_name", "Payer's name.", personal=True),
+        c("Date", "payment_date", "Payment date (partition)."),
+        c("Sum", "amount", "Amount paid in EUR."),
+        c("ReferenceNumber", "reference_number", "Payment reference."),
+        c("ForeignCurrencyAmount", "foreign_currency_amount", "Amount in foreign currency."),
+        c("InvoiceNumber", "invoice_number", "Invoice the payment is matched to."),
+        c("PaymentAccountName", "payment_account_name", "Bank account name."),
+        c("PaymentAccountNumber", "payment_account_number", "Bank account number."),
+        c("VoucherID", "voucher_key", "Voucher that posted the payment."),
+        c("LastModifiedTimestamp", "last_modified_at", "Last change in Netvisor."),
+        c("PaymentSource", "payment_source", "Numeric code of where the payment came from."),
+        c("BankStatus", "bank_status", "OK or FAILED."),
+        c("BankStatusErrorDescription", "bank_status_error", "Bank error text."),
+        c("BankStatusErrorDescription@code", "bank_status_error_code", "Bank error code."),
+    ),
+)
+
+
+def _fetch_sales_payments(client: NetvisorClient, first: dt.date, last: dt.date) -> Records:
+    return client.sales_payments(begin=first, end=last)
+
+
+def _fetch_changed_sales_payments(client: NetvisorClient, since: dt.datetime) -> Records:
+    return client.sales_payments(last_modified_start=since)
+
+
+SALES_PAYMENT_SOURCE = Source(
+    name="sales_payments",
+    description="Customer payments.",
+    tables=(SALES_PAYMENTS,),
+    to_rows=single_table_rows(SALES_PAYMENTS),
+    fetch_window=_fetch_sales_payments,
+    fetch_changed=_fetch_changed_sales_payments,
+    deleted_kind="salespayments",
+)
