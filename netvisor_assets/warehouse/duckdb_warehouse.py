@@ -1,0 +1,331 @@
+"""The embedded default backend: one DuckDB file, schema `netvisor`.
+
+Why these choices:
+- One short-lived connection per operation. Dagster runs each step in its own process and
+  DuckDB lets only one process open a file for writing, so nobody may hold it between steps;
+  a conflicting lock is retried briefly instead of failing the step.
+- One transaction per write, DDL included (DuckDB's DDL is transactional), one `execute` per
+  statement (DuckDB binds parameters only for the last statement of a multi-statement string).
+  After a failed statement DuckDB refuses everything until ROLLBACK, so the error path always
+  rolls back explicitly before re-raising.
+- The frame travels as an Arrow table with decimal128(38, 9) columns; a pandas object column
+  of Decimals would be scanned by DuckDB as DOUBLE. Reads go through Arrow too (never `.df()`,
+  which turns DECIMAL into float64).
+- No PRIMARY KEY constraint: keys are enforced by the shared validation and by the
+  delete-then-insert / MERGE statements, and DuckDB's index would refuse re-inserting a key
+  deleted earlier in the same transaction.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import re
+import time
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from netvisor_assets.tables.schema import NUMERIC_PRECISION, NUMERIC_SCALE, SyncMode, Table
+from netvisor_assets.warehouse.base import (
+    STAGING_PREFIX,
+    Warehouse,
+    WarehouseError,
+    WriteResult,
+    arrow_to_frame,
+    check_identifier,
+    check_where,
+    check_window,
+    key_columns,
+    key_frame,
+    normalise_type,
+    plan_new_columns,
+    prepare_frame,
+    to_arrow,
+)
+
+DUCKDB_TYPES: dict[str, str] = {
+    "STRING": "VARCHAR",
+    "INT64": "BIGINT",
+    "NUMERIC": f"DECIMAL({NUMERIC_PRECISION},{NUMERIC_SCALE})",
+    "DATE": "DATE",
+    "TIMESTAMP": "TIMESTAMPTZ",
+    "BOOL": "BOOLEAN",
+}
+# Another process (a parallel Dagster step) holds the file; such steps are short.
+LOCK_RETRY_SECONDS = 30.0
+LOCK_RETRY_INITIAL_DELAY = 0.05
+LOCK_RETRY_MAX_DELAY = 1.0
+
+
+def _quote(name: str) -> str:
+    return f'"{check_identifier(name)}"'
+
+
+def _cols(names: Iterable[str], prefix: str = "") -> str:
+    return ", ".join(prefix + _quote(n) for n in names)
+
+
+def _is_lock_error(exc: BaseException) -> bool:
+    return isinstance(exc, duckdb.IOException) and "lock" in str(exc).lower()
+
+
+class DuckDBWarehouse(Warehouse):
+    """Warehouse in a local DuckDB file (the default, and the backend of most tests)."""
+
+    kind = "duckdb"
+
+    def __init__(self, path: str | Path, schema: str = "netvisor") -> None:
+        self.path = Path(path)
+        self.schema = check_identifier(schema, "schema name")
+
+    def __repr__(self) -> str:
+        return f"DuckDBWarehouse(path={str(self.path)!r}, schema={self.schema!r})"
+
+    # -- connections -------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        if read_only and not self.path.exists():
+            # A read before the first write sees an empty warehouse, not a file error.
+            con = duckdb.connect(":memory:")
+        else:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            con = self._open_with_retry()
+        try:
+            # Timestamps come back in UTC whatever the machine's timezone is.
+            con.execute("SET TimeZone = 'UTC'")
+            yield con
+        finally:
+            con.close()
+
+    def _open_with_retry(self) -> duckdb.DuckDBPyConnection:
+        deadline = time.monotonic() + LOCK_RETRY_SECONDS
+        delay = LOCK_RETRY_INITIAL_DELAY
+        while True:
+            try:
+                return duckdb.connect(str(self.path))
+            except duckdb.IOException as exc:
+                if not _is_lock_error(exc) or time.monotonic() >= deadline:
+                    raise
+                time.sleep(delay)
+                delay = min(delay * 2, LOCK_RETRY_MAX_DELAY)
+
+    def _ref(self, name: str) -> str:
+        return f"{_quote(self.schema)}.{_quote(name)}"
+
+    def _transaction(
+        self, work: Callable[[duckdb.DuckDBPyConnection], WriteResult]
+    ) -> WriteResult:
+        with self._connect() as con:
+            con.execute("BEGIN TRANSACTION")
+            try:
+                result = work(con)
+                con.execute("COMMIT")
+            except BaseException:
+                # Without this DuckDB answers "Current transaction is aborted" to every
+                # later statement on the connection.
+                with contextlib.suppress(duckdb.Error):
+                    con.execute("ROLLBACK")
+                raise
+            return result
+
+    # -- schema ------------------------------------------------------------------------------
+
+    def _columns(self, con: duckdb.DuckDBPyConnection, name: str) -> dict[str, str] | None:
+        rows = con.execute(
+            "SELECT column_name, data_type FROM information_schema.columns "
+            "WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position",
+            [self.schema, name],
+        ).fetchall()
+        if not rows:
+            return None
+        return {column: normalise_type(type_) for column, type_ in rows}
+
+    def _column_defs(self, table: Table) -> str:
+        return ", ".join(f"{_quote(c.name)} {DUCKDB_TYPES[c.type]}" for c in table.all_columns)
+
+    def _evolve(self, con: duckdb.DuckDBPyConnection, table: Table) -> tuple[bool, list[str]]:
+        """Create the table or add its new columns; runs inside the write's transaction."""
+        con.execute(f"CREATE SCHEMA IF NOT EXISTS {_quote(self.schema)}")
+        existing = self._columns(con, table.name)
+        if existing is None:
+            con.execute(f"CREATE TABLE {self._ref(table.name)} ({self._column_defs(table)})")
+            return True, []
+        added = plan_new_columns(table, existing)
+        for name in added:
+            type_ = DUCKDB_TYPES[table.column(name).type]
+            con.execute(f"ALTER TABLE {self._ref(table.name)} ADD COLUMN {_quote(name)} {type_}")
+        return False, added
+
+    def _register(self, con: duckdb.DuckDBPyConnection, table: Table, frame: pd.DataFrame) -> str:
+        view = f"{STAGING_PREFIX}{uuid.uuid4().hex}"
+        con.register(view, to_arrow(table, frame))
+        return view
+
+    def _insert_select(self, table: Table, source: str) -> str:
+        """The INSERT of a write; a separate method so tests can make it fail mid-write."""
+        names = [c.name for c in table.all_columns]
+        return (
+            f"INSERT INTO {self._ref(table.name)} ({_cols(names)}) "
+            f"SELECT {_cols(names)} FROM {_quote(source)}"
+        )
+
+    # -- writes ------------------------------------------------------------------------------
+
+    def replace_window(
+        self, table: Table, frame: pd.DataFrame, start: dt.date, end: dt.date
+    ) -> WriteResult:
+        prepared = prepare_frame(table, frame)
+        check_window(table, prepared, start, end)
+        part = _quote(table.partition_column or "")
+
+        def work(con: duckdb.DuckDBPyConnection) -> WriteResult:
+            created, added = self._evolve(con, table)
+            source = self._register(con, table, prepared)
+            deleted = con.execute(
+                f"DELETE FROM {self._ref(table.name)} WHERE {part} >= ? AND {part} < ?",
+                [start, end],
+            ).fetchone()
+            con.execute(self._insert_select(table, source))
+            return WriteResult(
+                table=table.name,
+                mode=SyncMode.PARTITIONED.value,
+                rows_written=len(prepared),
+                rows_deleted=int(deleted[0]) if deleted else None,
+                window_start=start,
+                window_end=end,
+                columns_added=tuple(added),
+                table_created=created,
+            )
+
+        return self._transaction(work)
+
+    def merge(self, table: Table, frame: pd.DataFrame) -> WriteResult:
+        prepared = prepare_frame(table, frame)
+        if not table.primary_key:
+            raise WarehouseError(f"table {table.name} has no primary key to merge on")
+        names = [c.name for c in table.all_columns]
+        updates = [n for n in names if n not in table.primary_key]
+
+        def work(con: duckdb.DuckDBPyConnection) -> WriteResult:
+            created, added = self._evolve(con, table)
+            source = self._register(con, table, prepared)
+            on = " AND ".join(f"t.{_quote(k)} = s.{_quote(k)}" for k in table.primary_key)
+            set_ = ", ".join(f"{_quote(n)} = s.{_quote(n)}" for n in updates)
+            con.execute(
+                f"MERGE INTO {self._ref(table.name)} AS t USING {_quote(source)} AS s ON ({on}) "
+                f"WHEN MATCHED THEN UPDATE SET {set_} "
+                f"WHEN NOT MATCHED THEN INSERT ({_cols(names)}) VALUES ({_cols(names, 's.')})"
+            )
+            return WriteResult(
+                table=table.name,
+                mode=SyncMode.MERGE.value,
+                rows_written=len(prepared),
+                columns_added=tuple(added),
+                table_created=created,
+            )
+
+        return self._transaction(work)
+
+    def replace_all(self, table: Table, frame: pd.DataFrame) -> WriteResult:
+        prepared = prepare_frame(table, frame)
+
+        def work(con: duckdb.DuckDBPyConnection) -> WriteResult:
+            con.execute(f"CREATE SCHEMA IF NOT EXISTS {_quote(self.schema)}")
+            existed = self._columns(con, table.name) is not None
+            source = self._register(con, table, prepared)
+            con.execute(
+                f"CREATE OR REPLACE TABLE {self._ref(table.name)} ({self._column_defs(table)})"
+            )
+            con.execute(self._insert_select(table, source))
+            return WriteResult(
+                table=table.name,
+                mode=SyncMode.FULL_REFRESH.value,
+                rows_written=len(prepared),
+                table_created=not existed,
+            )
+
+        return self._transaction(work)
+
+    def delete_keys(self, table: Table, keys: pd.DataFrame | Iterable[Any]) -> WriteResult:
+        frame = key_frame(table, keys)
+        arrow = to_arrow(table, frame, key_columns(table))
+
+        def work(con: duckdb.DuckDBPyConnection) -> WriteResult:
+            if self._columns(con, table.name) is None:
+                return WriteResult(table=table.name, mode="delete", rows_written=0, rows_deleted=0)
+            source = f"{STAGING_PREFIX}{uuid.uuid4().hex}"
+            con.register(source, arrow)
+            on = " AND ".join(
+                f"{self._ref(table.name)}.{_quote(k)} = s.{_quote(k)}" for k in table.primary_key
+            )
+            deleted = con.execute(
+                f"DELETE FROM {self._ref(table.name)} USING {_quote(source)} AS s WHERE {on}"
+            ).fetchone()
+            return WriteResult(
+                table=table.name,
+                mode="delete",
+                rows_written=0,
+                rows_deleted=int(deleted[0]) if deleted else None,
+            )
+
+        return self._transaction(work)
+
+    def drop_all(self) -> list[str]:
+        with self._connect() as con:
+            names = [
+                row[0]
+                for row in con.execute(
+                    "SELECT table_name FROM information_schema.tables WHERE table_schema = ? "
+                    "ORDER BY table_name",
+                    [self.schema],
+                ).fetchall()
+            ]
+            con.execute("BEGIN TRANSACTION")
+            try:
+                for name in names:
+                    con.execute(f"DROP TABLE IF EXISTS {self._ref(name)}")
+                con.execute("COMMIT")
+            except BaseException:
+                with contextlib.suppress(duckdb.Error):
+                    con.execute("ROLLBACK")
+                raise
+            # Dropped rows stay in the file's free blocks until a checkpoint rewrites them.
+            con.execute("CHECKPOINT")
+        return names
+
+    # -- reads -------------------------------------------------------------------------------
+
+    def table_columns(self, name: str) -> dict[str, str] | None:
+        check_identifier(name, "table name")
+        with self._connect(read_only=True) as con:
+            return self._columns(con, name)
+
+    def read(
+        self,
+        table_name: str,
+        columns: Sequence[str] | None = None,
+        where: str | None = None,
+        params: Mapping[str, Any] | None = None,
+    ) -> pd.DataFrame:
+        check_identifier(table_name, "table name")
+        check_where(where, params)
+        with self._connect(read_only=True) as con:
+            stored = self._columns(con, table_name)
+            if stored is None:
+                raise WarehouseError(f"table {table_name} does not exist in {self!r}")
+            wanted = list(columns) if columns is not None else list(stored)
+            unknown = [c for c in wanted if c not in stored]
+            if unknown:
+                raise WarehouseError(f"table {table_name} has no columns {unknown}")
+            sql = f"SELECT {_cols(wanted)} FROM {self._ref(table_name)}"
+            if where:
+                # The contract's parameters are BigQuery-style @name; DuckDB spells them $name.
+                sql += " WHERE " + re.sub(r"@(\w+)", r"$\1", where)
+            data = con.sql(sql, params=dict(params or {}) or None).to_arrow_table()
+        return arrow_to_frame(data, {c: stored[c] for c in wanted})
