@@ -38,10 +38,10 @@ import pandas as pd
 import pyarrow as pa
 
 from netvisor_assets.tables.schema import (
-    Column,
     NUMERIC_PRECISION,
     NUMERIC_SCALE,
     SYSTEM_COLUMNS,
+    Column,
     SyncMode,
     Table,
     WarehouseType,
@@ -95,7 +95,7 @@ class WriteResult:
 
 
 def check_identifier(name: str, what: str = "identifier") -> str:
-    """Return `name` if it is a safe SQL identifier, else raise: identifiers are spliced into SQL."""
+    """Return `name` if it is a safe SQL identifier; identifiers are spliced into SQL text."""
     if not isinstance(name, str) or not IDENTIFIER.match(name):
         raise WarehouseError(
             f"invalid {what} {name!r}: use lower-case letters, digits and underscores "
@@ -178,9 +178,12 @@ def _int64(value: Any, where: str) -> int:
         return int(value)
     # pandas turns an int column with a missing value into float64: accept whole floats in
     # the exactly representable range, refuse the rest.
-    if isinstance(value, float | np.floating) and value.is_integer():
-        if abs(value) <= _MAX_EXACT_FLOAT_INT:
-            return int(value)
+    if (
+        isinstance(value, float | np.floating)
+        and value.is_integer()
+        and abs(value) <= _MAX_EXACT_FLOAT_INT
+    ):
+        return int(value)
     if isinstance(value, decimal.Decimal) and value.is_finite() and value == value.to_integral():
         return int(value)
     raise FrameError(f"{where}: {type(value).__name__} {value!r} in an INT64 column")

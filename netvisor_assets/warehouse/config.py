@@ -53,7 +53,9 @@ class WarehouseSettings:
         project = (env.get("BIGQUERY_PROJECT") or "").strip() or None
         emulator = (env.get(EMULATOR_HOST_VAR) or "").strip() or None
         if emulator and not emulator.startswith(("http://", "https://")):
-            errors.append(f"{EMULATOR_HOST_VAR}: {emulator!r} needs a scheme, e.g. http://host:port")
+            errors.append(
+                f"{EMULATOR_HOST_VAR}: {emulator!r} needs a scheme, e.g. http://host:port"
+            )
         if backend == "bigquery" and project is None and emulator:
             errors.append("BIGQUERY_PROJECT: required when BIGQUERY_EMULATOR_HOST is set")
         if errors:

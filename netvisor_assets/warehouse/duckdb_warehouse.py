@@ -118,9 +118,7 @@ class DuckDBWarehouse(Warehouse):
     def _ref(self, name: str) -> str:
         return f"{_quote(self.schema)}.{_quote(name)}"
 
-    def _transaction(
-        self, work: Callable[[duckdb.DuckDBPyConnection], WriteResult]
-    ) -> WriteResult:
+    def _transaction(self, work: Callable[[duckdb.DuckDBPyConnection], WriteResult]) -> WriteResult:
         with self._connect() as con:
             con.execute("BEGIN TRANSACTION")
             try:
