@@ -1,0 +1,432 @@
+"""The production backend: Google BigQuery through dagster-gcp's `BigQueryResource`.
+
+Why this write path (see /work/shared/bigquery-emulator.md for the probes behind it):
+- The frame is loaded with an explicit schema into a uniquely named staging table created
+  first with `expires` set. The staging table exists before the transaction because BigQuery
+  refuses permanent-table DDL inside one, and the expiry removes it even if this process dies.
+- The partition window is replaced by ONE query job: a script whose transaction deletes the
+  window and inserts the staging rows; an error rolls it back and re-raises the original
+  message. Dagster's stock IO manager deletes and loads in two jobs, so a failed load leaves
+  an empty window; this one never does.
+- MERGE (one statement) upserts on the key; CREATE OR REPLACE TABLE .. AS SELECT replaces a
+  full-refresh table in one statement, partitioning and clustering included.
+- Partition decorators (`t$20240105`) are avoided: the emulator cannot test them.
+- Everything is reachable with the emulator: with BIGQUERY_EMULATOR_HOST set the client uses
+  anonymous credentials and that endpoint instead of Google's.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import decimal
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any
+
+import pandas as pd
+from google.api_core import exceptions as gexc
+from google.cloud import bigquery
+
+from netvisor_assets.tables.schema import Column, SyncMode, Table
+from netvisor_assets.warehouse.base import (
+    STAGING_PREFIX,
+    Warehouse,
+    WarehouseError,
+    WriteResult,
+    arrow_to_frame,
+    check_identifier,
+    check_where,
+    check_window,
+    key_columns,
+    key_frame,
+    normalise_type,
+    plan_new_columns,
+    prepare_frame,
+)
+from netvisor_assets.warehouse.config import emulator_host
+
+# Long enough for a slow load plus the transaction, short because staging rows may hold
+# personal data; the normal path deletes the staging table at once.
+STAGING_TTL = dt.timedelta(hours=3)
+JOB_TIMEOUT_SECONDS = 1800.0
+# BigQuery clusters on at most four columns.
+MAX_CLUSTERING_FIELDS = 4
+
+ClientFactory = Callable[[], contextlib.AbstractContextManager[bigquery.Client]]
+
+
+def _quote(name: str) -> str:
+    return f"`{check_identifier(name)}`"
+
+
+def _cols(names: Iterable[str], prefix: str = "") -> str:
+    return ", ".join(prefix + _quote(n) for n in names)
+
+
+def _field(col: Column) -> bigquery.SchemaField:
+    return bigquery.SchemaField(col.name, col.type, mode="NULLABLE", description=col.description)
+
+
+def _schema(columns: Sequence[Column]) -> list[bigquery.SchemaField]:
+    return [_field(c) for c in columns]
+
+
+def query_parameter(name: str, value: Any) -> bigquery.ScalarQueryParameter:
+    """A typed query parameter; floats are refused so money never becomes FLOAT64."""
+    check_identifier(name, "query parameter name")
+    if isinstance(value, list | tuple):
+        if not value:
+            raise WarehouseError(f"query parameter {name}: empty list has no element type")
+        first = query_parameter(name, value[0])
+        return bigquery.ArrayQueryParameter(name, first.type_, list(value))
+    if isinstance(value, bool):
+        type_ = "BOOL"
+    elif isinstance(value, int):
+        type_ = "INT64"
+    elif isinstance(value, decimal.Decimal):
+        type_ = "NUMERIC"
+    elif isinstance(value, dt.datetime):
+        if value.tzinfo is None:
+            raise WarehouseError(f"query parameter {name}: naive datetime {value!r}")
+        type_ = "TIMESTAMP"
+    elif isinstance(value, dt.date):
+        type_ = "DATE"
+    elif isinstance(value, str):
+        type_ = "STRING"
+    else:
+        raise WarehouseError(
+            f"query parameter {name}: unsupported {type(value).__name__} (use Decimal for money)"
+        )
+    return bigquery.ScalarQueryParameter(name, type_, value)
+
+
+@contextlib.contextmanager
+def emulator_client(
+    endpoint: str, project: str, location: str | None = None
+) -> Iterator[bigquery.Client]:
+    """A client for the emulator: anonymous credentials never try to refresh a token."""
+    from google.api_core.client_options import ClientOptions
+    from google.auth.credentials import AnonymousCredentials
+
+    client = bigquery.Client(
+        project=project,
+        location=location,
+        credentials=AnonymousCredentials(),
+        client_options=ClientOptions(api_endpoint=endpoint),
+    )
+    try:
+        yield client
+    finally:
+        client.close()
+
+
+def resource_client_factory(resource: Any, project: str | None = None) -> ClientFactory:
+    """Clients from a dagster-gcp `BigQueryResource`, or the emulator when one is configured.
+
+    The emulator is looked up when the client is made (not when the resource is built) so a
+    test can point an already configured resource at the emulator it has just started.
+    """
+
+    def factory() -> contextlib.AbstractContextManager[bigquery.Client]:
+        endpoint = emulator_host()
+        if endpoint:
+            emulator_project = project or resource.project
+            if not emulator_project:
+                raise WarehouseError("BIGQUERY_PROJECT must be set to use the BigQuery emulator")
+            return emulator_client(endpoint, emulator_project, resource.location)
+        return resource.get_client()
+
+    return factory
+
+
+class BigQueryWarehouse(Warehouse):
+    """Warehouse in one BigQuery dataset, owned by this code location."""
+
+    kind = "bigquery"
+
+    def __init__(
+        self,
+        client_factory: ClientFactory,
+        dataset: str = "netvisor",
+        location: str | None = None,
+    ) -> None:
+        self._client_factory = client_factory
+        self.dataset = check_identifier(dataset, "dataset name")
+        self.location = location
+        self._dataset_ready = False
+
+    @classmethod
+    def from_resource(cls, resource: Any, dataset: str = "netvisor") -> BigQueryWarehouse:
+        """The warehouse behind a dagster-gcp `BigQueryResource`."""
+        return cls(resource_client_factory(resource), dataset=dataset, location=resource.location)
+
+    def __repr__(self) -> str:
+        return f"BigQueryWarehouse(dataset={self.dataset!r}, location={self.location!r})"
+
+    # -- plumbing ----------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _client(self) -> Iterator[bigquery.Client]:
+        with self._client_factory() as client:
+            yield client
+
+    def _table_id(self, client: bigquery.Client, name: str) -> str:
+        return f"{client.project}.{self.dataset}.{check_identifier(name, 'table name')}"
+
+    def _ref(self, client: bigquery.Client, name: str) -> str:
+        return f"`{self._table_id(client, name)}`"
+
+    def _ensure_dataset(self, client: bigquery.Client) -> None:
+        if self._dataset_ready:
+            return
+        dataset = bigquery.Dataset(f"{client.project}.{self.dataset}")
+        if self.location:
+            dataset.location = self.location
+        client.create_dataset(dataset, exists_ok=True)
+        self._dataset_ready = True
+
+    def _query(
+        self,
+        client: bigquery.Client,
+        sql: str,
+        params: Sequence[bigquery.ScalarQueryParameter] = (),
+    ) -> bigquery.QueryJob:
+        config = bigquery.QueryJobConfig(query_parameters=list(params))
+        job = client.query(sql, job_config=config, location=self.location)
+        job.result(timeout=JOB_TIMEOUT_SECONDS)
+        return job
+
+    def _stored_columns(self, client: bigquery.Client, name: str) -> dict[str, str] | None:
+        try:
+            table = client.get_table(self._table_id(client, name))
+        except gexc.NotFound:
+            return None
+        return {f.name: normalise_type(f.field_type) for f in table.schema}
+
+    def _evolve(self, client: bigquery.Client, table: Table) -> tuple[bool, list[str]]:
+        """Create the table or add its new columns (before the write's transaction)."""
+        self._ensure_dataset(client)
+        existing = self._stored_columns(client, table.name)
+        if existing is None:
+            bq_table = bigquery.Table(
+                self._table_id(client, table.name), schema=_schema(table.all_columns)
+            )
+            bq_table.description = table.description
+            if table.partition_column:
+                bq_table.time_partitioning = bigquery.TimePartitioning(
+                    type_=bigquery.TimePartitioningType.DAY, field=table.partition_column
+                )
+            if table.primary_key:
+                bq_table.clustering_fields = list(table.primary_key[:MAX_CLUSTERING_FIELDS])
+            try:
+                client.create_table(bq_table)
+                return True, []
+            except gexc.Conflict:
+                # Another run created it meanwhile; fall through to the column check.
+                existing = self._stored_columns(client, table.name) or {}
+        added = plan_new_columns(table, existing)
+        for name in added:
+            # Nullable columns only: stored rows get NULL, which is what "not synced then" means.
+            self._query(
+                client,
+                f"ALTER TABLE {self._ref(client, table.name)} "
+                f"ADD COLUMN IF NOT EXISTS {_quote(name)} {table.column(name).type}",
+            )
+        return False, added
+
+    @contextlib.contextmanager
+    def _staging(
+        self, client: bigquery.Client, columns: Sequence[Column], frame: pd.DataFrame
+    ) -> Iterator[str]:
+        """A uniquely named staging table holding `frame`; deleted when the block ends."""
+        self._ensure_dataset(client)
+        name = f"{STAGING_PREFIX}{uuid.uuid4().hex}"
+        schema = _schema(columns)
+        staging = bigquery.Table(self._table_id(client, name), schema=schema)
+        staging.expires = dt.datetime.now(dt.UTC) + STAGING_TTL
+        client.create_table(staging)
+        try:
+            if len(frame):
+                config = bigquery.LoadJobConfig(
+                    schema=schema, write_disposition=bigquery.WriteDisposition.WRITE_APPEND
+                )
+                client.load_table_from_dataframe(
+                    frame[[c.name for c in columns]],
+                    staging.reference,
+                    job_config=config,
+                    location=self.location,
+                ).result(timeout=JOB_TIMEOUT_SECONDS)
+            yield name
+        finally:
+            client.delete_table(staging.reference, not_found_ok=True)
+
+    def _insert_select(self, client: bigquery.Client, table: Table, source: str) -> str:
+        """The INSERT of a window write; a separate method so tests can make it fail mid-write."""
+        names = [c.name for c in table.all_columns]
+        return (
+            f"INSERT INTO {self._ref(client, table.name)} ({_cols(names)}) "
+            f"SELECT {_cols(names)} FROM {self._ref(client, source)}"
+        )
+
+    # -- writes ------------------------------------------------------------------------------
+
+    def replace_window(
+        self, table: Table, frame: pd.DataFrame, start: dt.date, end: dt.date
+    ) -> WriteResult:
+        prepared = prepare_frame(table, frame)
+        check_window(table, prepared, start, end)
+        part = _quote(table.partition_column or "")
+        with self._client() as client:
+            created, added = self._evolve(client, table)
+            with self._staging(client, table.all_columns, prepared) as source:
+                script = (
+                    "BEGIN\n"
+                    "  BEGIN TRANSACTION;\n"
+                    f"  DELETE FROM {self._ref(client, table.name)}"
+                    f" WHERE {part} >= @window_start AND {part} < @window_end;\n"
+                    f"  {self._insert_select(client, table, source)};\n"
+                    "  COMMIT TRANSACTION;\n"
+                    "EXCEPTION WHEN ERROR THEN\n"
+                    "  ROLLBACK TRANSACTION;\n"
+                    "  RAISE USING MESSAGE = @@error.message;\n"
+                    "END;"
+                )
+                self._query(
+                    client,
+                    script,
+                    [
+                        bigquery.ScalarQueryParameter("window_start", "DATE", start),
+                        bigquery.ScalarQueryParameter("window_end", "DATE", end),
+                    ],
+                )
+        return WriteResult(
+            table=table.name,
+            mode=SyncMode.PARTITIONED.value,
+            rows_written=len(prepared),
+            window_start=start,
+            window_end=end,
+            columns_added=tuple(added),
+            table_created=created,
+        )
+
+    def merge(self, table: Table, frame: pd.DataFrame) -> WriteResult:
+        prepared = prepare_frame(table, frame)
+        if not table.primary_key:
+            raise WarehouseError(f"table {table.name} has no primary key to merge on")
+        names = [c.name for c in table.all_columns]
+        updates = [n for n in names if n not in table.primary_key]
+        with self._client() as client:
+            created, added = self._evolve(client, table)
+            if len(prepared):
+                with self._staging(client, table.all_columns, prepared) as source:
+                    on = " AND ".join(f"t.{_quote(k)} = s.{_quote(k)}" for k in table.primary_key)
+                    set_ = ", ".join(f"{_quote(n)} = s.{_quote(n)}" for n in updates)
+                    self._query(
+                        client,
+                        f"MERGE {self._ref(client, table.name)} t "
+                        f"USING {self._ref(client, source)} s ON {on} "
+                        f"WHEN MATCHED THEN UPDATE SET {set_} "
+                        f"WHEN NOT MATCHED THEN INSERT ({_cols(names)}) "
+                        f"VALUES ({_cols(names, 's.')})",
+                    )
+        return WriteResult(
+            table=table.name,
+            mode=SyncMode.MERGE.value,
+            rows_written=len(prepared),
+            columns_added=tuple(added),
+            table_created=created,
+        )
+
+    def replace_all(self, table: Table, frame: pd.DataFrame) -> WriteResult:
+        prepared = prepare_frame(table, frame)
+        names = [c.name for c in table.all_columns]
+        with self._client() as client:
+            existed = self._stored_columns(client, table.name) is not None
+            with self._staging(client, table.all_columns, prepared) as source:
+                partition = (
+                    f" PARTITION BY {_quote(table.partition_column)}"
+                    if table.partition_column
+                    else ""
+                )
+                cluster = (
+                    f" CLUSTER BY {_cols(table.primary_key[:MAX_CLUSTERING_FIELDS])}"
+                    if table.primary_key
+                    else ""
+                )
+                # One statement: readers see the old table until the new one replaces it.
+                self._query(
+                    client,
+                    f"CREATE OR REPLACE TABLE {self._ref(client, table.name)}"
+                    f"{partition}{cluster} AS SELECT {_cols(names)} "
+                    f"FROM {self._ref(client, source)}",
+                )
+        return WriteResult(
+            table=table.name,
+            mode=SyncMode.FULL_REFRESH.value,
+            rows_written=len(prepared),
+            table_created=not existed,
+        )
+
+    def delete_keys(self, table: Table, keys: pd.DataFrame | Iterable[Any]) -> WriteResult:
+        frame = key_frame(table, keys)
+        with self._client() as client:
+            if self._stored_columns(client, table.name) is None or not len(frame):
+                return WriteResult(table=table.name, mode="delete", rows_written=0, rows_deleted=0)
+            with self._staging(client, key_columns(table), frame) as source:
+                on = " AND ".join(f"s.{_quote(k)} = t.{_quote(k)}" for k in table.primary_key)
+                job = self._query(
+                    client,
+                    f"DELETE FROM {self._ref(client, table.name)} t WHERE EXISTS "
+                    f"(SELECT 1 FROM {self._ref(client, source)} s WHERE {on})",
+                )
+        return WriteResult(
+            table=table.name,
+            mode="delete",
+            rows_written=0,
+            rows_deleted=job.num_dml_affected_rows,
+        )
+
+    def drop_all(self) -> list[str]:
+        with self._client() as client:
+            try:
+                tables = list(client.list_tables(f"{client.project}.{self.dataset}"))
+            except gexc.NotFound:
+                return []
+            names = sorted(t.table_id for t in tables)
+            for name in names:
+                client.delete_table(f"{client.project}.{self.dataset}.{name}", not_found_ok=True)
+        return names
+
+    # -- reads -------------------------------------------------------------------------------
+
+    def table_columns(self, name: str) -> dict[str, str] | None:
+        with self._client() as client:
+            return self._stored_columns(client, name)
+
+    def read(
+        self,
+        table_name: str,
+        columns: Sequence[str] | None = None,
+        where: str | None = None,
+        params: Mapping[str, Any] | None = None,
+    ) -> pd.DataFrame:
+        check_identifier(table_name, "table name")
+        check_where(where, params)
+        with self._client() as client:
+            stored = self._stored_columns(client, table_name)
+            if stored is None:
+                raise WarehouseError(f"table {table_name} does not exist in {self!r}")
+            wanted = list(columns) if columns is not None else list(stored)
+            unknown = [c for c in wanted if c not in stored]
+            if unknown:
+                raise WarehouseError(f"table {table_name} has no columns {unknown}")
+            sql = f"SELECT {_cols(wanted)} FROM {self._ref(client, table_name)}"
+            if where:
+                sql += f" WHERE {where}"
+            job = self._query(
+                client, sql, [query_parameter(k, v) for k, v in (params or {}).items()]
+            )
+            # Never the Storage Read API: it bypasses the emulator and is not installed.
+            data = job.to_arrow(create_bqstorage_client=False)
+        return arrow_to_frame(data, {c: stored[c] for c in wanted})
