@@ -87,6 +87,7 @@ VOUCHER_SOURCE = Source(
     fetch_window=_fetch_vouchers,
     fetch_changed=_fetch_changed_vouchers,
     deleted_kind="vouchers",
+    lines_path="voucherline",
 )
 
 ACCOUNT_BALANCES = Table(

@@ -134,6 +134,7 @@ PURCHASE_INVOICE_SOURCE = Source(
     fetch_window=_fetch_purchase_invoices,
     fetch_changed=_fetch_changed_purchase_invoices,
     deleted_kind="purchaseinvoices",
+    lines_path="invoicelines.purchaseinvoiceline",
 )
 
 PURCHASE_ORDERS = Table(
@@ -220,6 +221,7 @@ PURCHASE_ORDER_SOURCE = Source(
     fetch_window=_fetch_purchase_orders,
     fetch_changed=_fetch_changed_purchase_orders,
     deleted_kind="purchaseorders",
+    lines_path="purchaseorderlines.purchaseorderproductline",
 )
 
 PURCHASE_PAYMENTS = Table(

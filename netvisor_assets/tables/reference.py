@@ -143,7 +143,15 @@ ACCOUNT_SOURCE = Source(
     "accounts", "Chart of accounts.", (ACCOUNTS,), single_table_rows(ACCOUNTS), fetch_all=_accounts
 )
 DIMENSION_SOURCE = Source(
-    "dimensions", "Dimensions.", (DIMENSIONS,), _dimension_rows, fetch_all=_dimensions
+    "dimensions",
+    "Dimensions.",
+    (DIMENSIONS,),
+    _dimension_rows,
+    fetch_all=_dimensions,
+    extra_known_paths=frozenset(
+        {"netvisorkey", "name", "ishidden", "linktype"}
+        | {f"dimensiondetails.dimensiondetail.{c.source}" for c in DIMENSIONS.columns if c.source}
+    ),
 )
 PERIOD_SOURCE = Source(
     "accounting_periods",

@@ -178,6 +178,7 @@ SALES_INVOICE_SOURCE = Source(
     fetch_window=_fetch_invoices,
     fetch_changed=_fetch_changed_invoices,
     deleted_kind="salesinvoices",
+    lines_path=_LINES_PATH,
 )
 
 SALES_ORDER_SOURCE = Source(
@@ -193,6 +194,7 @@ SALES_ORDER_SOURCE = Source(
     fetch_window=_fetch_orders,
     fetch_changed=_fetch_changed_orders,
     deleted_kind="salesorders",
+    lines_path=_LINES_PATH,
 )
 
 SALES_PAYMENTS = Table(

@@ -40,6 +40,10 @@ class Source:
     # The longest date range one list request should cover; longer windows are split so a
     # response stays bounded (Netvisor documents no row cap for most list resources).
     max_days_per_request: int = 31
+    # Where a document's lines sit in its record (the second table's rows), if anywhere.
+    lines_path: str | None = None
+    # Record paths a parser reads without a column `source` (computed columns).
+    extra_known_paths: frozenset[str] = frozenset()
 
     @property
     def mode(self) -> SyncMode:
@@ -48,6 +52,54 @@ class Source:
     @property
     def table_names(self) -> tuple[str, ...]:
         return tuple(t.name for t in self.tables)
+
+    def known_paths(self) -> set[str]:
+        """Every record path some registry column of this source reads."""
+        known = set(self.extra_known_paths)
+        for index, table in enumerate(self.tables):
+            prefix = f"{self.lines_path}." if index > 0 and self.lines_path else ""
+            known |= {prefix + col.source for col in table.columns if col.source is not None}
+        return known
+
+    def unknown_fields(self, records: Records) -> list[str]:
+        """Fields the API returned that no registry column reads, sorted.
+
+        Such a field is never added to the warehouse by itself: it is reported so the user can
+        add it to the registry and the selection deliberately.
+        """
+        known = self.known_paths()
+        seen: set[str] = set()
+        for record in records:
+            seen |= leaf_paths(record)
+        # An empty line list shows up as its bare path; it is not a field of its own.
+        seen.discard(self.lines_path or "")
+        return sorted(p for p in seen if not _covered(p, known))
+
+
+def leaf_paths(value: Any, prefix: str = "") -> set[str]:
+    """Dotted paths of every leaf in a record; list items share their list's path."""
+    paths: set[str] = set()
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            if key.startswith("_"):
+                continue
+            paths |= leaf_paths(item, f"{prefix}.{key}" if prefix else key)
+        if not value and prefix:
+            paths.add(prefix)
+    elif isinstance(value, list):
+        for item in value:
+            paths |= leaf_paths(item, prefix)
+        if not value and prefix:
+            paths.add(prefix)
+    elif prefix:
+        paths.add(prefix)
+    return paths
+
+
+def _covered(path: str, known: set[str]) -> bool:
+    # A column over a group or a list (stored as JSON) covers everything beneath it.
+    parts = path.split(".")
+    return any(".".join(parts[:i]) in known for i in range(1, len(parts) + 1))
 
 
 def single_table_rows(table: Table) -> Callable[[Records], Rows]:
