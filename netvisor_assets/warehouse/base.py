@@ -114,9 +114,9 @@ def check_table(table: Table) -> None:
 def _is_null(value: Any) -> bool:
     if value is None or value is pd.NA or value is pd.NaT:
         return True
-    if isinstance(value, float | np.floating) and math.isnan(value):
-        return True
-    return isinstance(value, decimal.Decimal) and value.is_nan() and not value.is_snan()
+    # A float NaN is how pandas marks a missing value; a Decimal NaN is a broken amount and
+    # is left to the NUMERIC check to refuse.
+    return isinstance(value, float | np.floating) and math.isnan(value)
 
 
 def _numeric(value: Any, where: str) -> decimal.Decimal:

@@ -82,6 +82,7 @@ class DuckDBWarehouse(Warehouse):
     def __init__(self, path: str | Path, schema: str = "netvisor") -> None:
         self.path = Path(path)
         self.schema = check_identifier(schema, "schema name")
+        self._catalog = "memory"  # set by each connection
 
     def __repr__(self) -> str:
         return f"DuckDBWarehouse(path={str(self.path)!r}, schema={self.schema!r})"
@@ -99,6 +100,10 @@ class DuckDBWarehouse(Warehouse):
         try:
             # Timestamps come back in UTC whatever the machine's timezone is.
             con.execute("SET TimeZone = 'UTC'")
+            row = con.execute("SELECT current_database()").fetchone()
+            # The catalog is named after the file: netvisor.duckdb gives a catalog "netvisor"
+            # that clashes with the schema "netvisor" unless names are fully qualified.
+            self._catalog = str(row[0]) if row else "memory"
             yield con
         finally:
             con.close()
@@ -115,8 +120,12 @@ class DuckDBWarehouse(Warehouse):
                 time.sleep(delay)
                 delay = min(delay * 2, LOCK_RETRY_MAX_DELAY)
 
+    def _schema_ref(self) -> str:
+        catalog = '"' + self._catalog.replace('"', '""') + '"'
+        return f"{catalog}.{_quote(self.schema)}"
+
     def _ref(self, name: str) -> str:
-        return f"{_quote(self.schema)}.{_quote(name)}"
+        return f"{self._schema_ref()}.{_quote(name)}"
 
     def _transaction(self, work: Callable[[duckdb.DuckDBPyConnection], WriteResult]) -> WriteResult:
         with self._connect() as con:
@@ -137,7 +146,8 @@ class DuckDBWarehouse(Warehouse):
     def _columns(self, con: duckdb.DuckDBPyConnection, name: str) -> dict[str, str] | None:
         rows = con.execute(
             "SELECT column_name, data_type FROM information_schema.columns "
-            "WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position",
+            "WHERE table_catalog = current_database() AND table_schema = ? AND table_name = ? "
+            "ORDER BY ordinal_position",
             [self.schema, name],
         ).fetchall()
         if not rows:
@@ -149,7 +159,7 @@ class DuckDBWarehouse(Warehouse):
 
     def _evolve(self, con: duckdb.DuckDBPyConnection, table: Table) -> tuple[bool, list[str]]:
         """Create the table or add its new columns; runs inside the write's transaction."""
-        con.execute(f"CREATE SCHEMA IF NOT EXISTS {_quote(self.schema)}")
+        con.execute(f"CREATE SCHEMA IF NOT EXISTS {self._schema_ref()}")
         existing = self._columns(con, table.name)
         if existing is None:
             con.execute(f"CREATE TABLE {self._ref(table.name)} ({self._column_defs(table)})")
@@ -234,7 +244,7 @@ class DuckDBWarehouse(Warehouse):
         prepared = prepare_frame(table, frame)
 
         def work(con: duckdb.DuckDBPyConnection) -> WriteResult:
-            con.execute(f"CREATE SCHEMA IF NOT EXISTS {_quote(self.schema)}")
+            con.execute(f"CREATE SCHEMA IF NOT EXISTS {self._schema_ref()}")
             existed = self._columns(con, table.name) is not None
             source = self._register(con, table, prepared)
             con.execute(
@@ -279,7 +289,8 @@ class DuckDBWarehouse(Warehouse):
             names = [
                 row[0]
                 for row in con.execute(
-                    "SELECT table_name FROM information_schema.tables WHERE table_schema = ? "
+                    "SELECT table_name FROM information_schema.tables "
+                    "WHERE table_catalog = current_database() AND table_schema = ? "
                     "ORDER BY table_name",
                     [self.schema],
                 ).fetchall()
