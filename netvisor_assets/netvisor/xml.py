@@ -221,7 +221,10 @@ class _AutoList(list):
 
 
 def element_to_record(elem: Element, _where: str = "") -> dict[str, Any]:
-    """Convert one element with children to a record dict (the format of `fields.py`)."""
+    """Convert one element with children to a record dict (the format of `fields.py`).
+
+    `_where` is the path of the element's parent, used only in error messages.
+    """
     key = normalise_name(elem.tag)
     where = f"{_where}/{_local(elem.tag)}" if _where else _local(elem.tag)
     record: dict[str, Any] = {}
@@ -327,6 +330,7 @@ def iter_records(
     """
     wanted = {tuple(p) for p in paths}
     names: list[str] = []
+    tags: list[str] = []
     elems: list[Element] = []
     open_records = 0
     envelope: Envelope | None = None
@@ -334,6 +338,7 @@ def iter_records(
         for event, elem in iterparse(io.BytesIO(body), events=("start", "end")):
             if event == "start":
                 names.append(normalise_name(elem.tag))
+                tags.append(_local(elem.tag))
                 elems.append(elem)
                 if len(names) == 1 and names[0] != "root":
                     raise MalformedResponse(
@@ -358,11 +363,13 @@ def iter_records(
                     record.pop("responsestatus", None)
                     yield record
                 elif not _is_empty(elem):
-                    yield element_to_record(elem)
-            if len(elems) >= 2 and open_records == 0:
+                    # Error messages name the element by its full path below Root.
+                    yield element_to_record(elem, "/".join(tags[1:-1]))
+            if len(elems) >= 2 and open_records == 0 and path[:1] != ("responsestatus",):
                 # Done with this element: release it so a long list never sits in memory.
                 elems[-2].remove(elem)
             names.pop()
+            tags.pop()
             elems.pop()
     except (ParseError, DefusedXmlException) as exc:
         if envelope is None:
