@@ -8,14 +8,22 @@ from __future__ import annotations
 
 import dagster as dg
 
-from netvisor_assets.assets import build_assets
+from netvisor_assets.admin import build_admin_jobs
+from netvisor_assets.assets import build_assets, daily_partitions
+from netvisor_assets.automation import (
+    MERGE_JOB,
+    PARTITIONED_JOB,
+    REFERENCE_JOB,
+    build_changes_sensor,
+    build_jobs,
+    build_schedules,
+)
 from netvisor_assets.resources import netvisor_resource_from_env
 from netvisor_assets.selection import Selection, load_selection
 from netvisor_assets.settings import NetvisorSettings
 from netvisor_assets.warehouse import WarehouseSettings, io_manager_from_env
 
-PARTITIONED_JOB = "netvisor_partitioned_sync"
-UNPARTITIONED_JOB = "netvisor_reference_sync"
+__all__ = ["MERGE_JOB", "PARTITIONED_JOB", "REFERENCE_JOB", "build_definitions", "defs"]
 
 
 def build_definitions(
@@ -26,23 +34,21 @@ def build_definitions(
     selection = selection or load_selection()
     kind = WarehouseSettings.from_env().backend
     assets = build_assets(settings.ledger_start_date, selection, kind)
-    partitioned = [a for a in assets if a.partitions_def is not None]
-    unpartitioned = [a for a in assets if a.partitions_def is None]
-    jobs = [
-        dg.define_asset_job(
-            PARTITIONED_JOB,
-            selection=dg.AssetSelection.assets(*partitioned),
-            description="Every partitioned Netvisor table for the selected days.",
-        ),
-        dg.define_asset_job(
-            UNPARTITIONED_JOB,
-            selection=dg.AssetSelection.assets(*unpartitioned),
-            description="Customers, vendors, products and the reference tables.",
-        ),
-    ]
+    jobs = build_jobs(selection)
+    sensor_jobs = [jobs[name] for name in (PARTITIONED_JOB, MERGE_JOB) if name in jobs]
+    sensors = (
+        [build_changes_sensor(selection, daily_partitions(settings.ledger_start_date), sensor_jobs)]
+        if sensor_jobs
+        else []
+    )
     return dg.Definitions(
         assets=assets,
-        jobs=jobs,
+        jobs=[
+            *jobs.values(),
+            *build_admin_jobs(selection, settings.ledger_start_date, settings.organisation_id),
+        ],
+        schedules=build_schedules(jobs),
+        sensors=sensors,
         resources={
             "netvisor": netvisor_resource_from_env(),
             "io_manager": io_manager_from_env(),

@@ -47,8 +47,9 @@ def _instance() -> dg.DagsterInstance:
 def run_full_sync(until: str | None = None) -> dict[str, int]:
     """Materialize every table; return the warehouse row count per table."""
     from netvisor_assets.definitions import (
+        MERGE_JOB,
         PARTITIONED_JOB,
-        UNPARTITIONED_JOB,
+        REFERENCE_JOB,
         build_definitions,
     )
     from netvisor_assets.warehouse import warehouse_from_env
@@ -67,11 +68,12 @@ def run_full_sync(until: str | None = None) -> dict[str, int]:
     if not result.success:
         raise RuntimeError("partitioned sync failed; see the log above")
     print(f"partitioned tables {keys[0]}..{last}: {time.monotonic() - started:.1f} s")
-    started = time.monotonic()
-    result = defs.resolve_job_def(UNPARTITIONED_JOB).execute_in_process(instance=instance)
-    if not result.success:
-        raise RuntimeError("reference sync failed; see the log above")
-    print(f"reference tables: {time.monotonic() - started:.1f} s")
+    for job_name in (MERGE_JOB, REFERENCE_JOB):
+        started = time.monotonic()
+        result = defs.resolve_job_def(job_name).execute_in_process(instance=instance)
+        if not result.success:
+            raise RuntimeError(f"{job_name} failed; see the log above")
+        print(f"{job_name}: {time.monotonic() - started:.1f} s")
     warehouse = warehouse_from_env()
     from netvisor_assets.tables import TABLES
 

@@ -7,7 +7,13 @@ from typing import TYPE_CHECKING
 
 from netvisor_assets.tables.columns import c, computed
 from netvisor_assets.tables.schema import SyncMode, Table
-from netvisor_assets.tables.source import Records, Source, header_and_lines, single_table_rows
+from netvisor_assets.tables.source import (
+    Change,
+    Records,
+    Source,
+    header_and_lines,
+    single_table_rows,
+)
 
 if TYPE_CHECKING:
     from netvisor_assets.netvisor.client import NetvisorClient
@@ -70,8 +76,10 @@ def _fetch_vouchers(client: NetvisorClient, first: dt.date, last: dt.date) -> Re
     return client.vouchers(start=first, end=last, voucher_status=1)
 
 
-def _fetch_changed_vouchers(client: NetvisorClient, since: dt.datetime) -> Records:
-    return client.vouchers(changed_since=since, voucher_status=1)
+def _voucher_changes(client: NetvisorClient, start: dt.datetime, end: dt.datetime) -> list[Change]:
+    # changedsince returns whole vouchers with their dates: one request on a quiet day.
+    records = client.vouchers(changed_since=start, voucher_status=1)
+    return [(r["netvisorkey"], r.get("voucherdate")) for r in records]
 
 
 VOUCHER_SOURCE = Source(
@@ -85,7 +93,7 @@ VOUCHER_SOURCE = Source(
         {"voucher_key": "voucher_key", "voucher_date": "voucher_date"},
     ),
     fetch_window=_fetch_vouchers,
-    fetch_changed=_fetch_changed_vouchers,
+    changes=_voucher_changes,
     deleted_kind="vouchers",
     lines_path="voucherline",
 )

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from netvisor_assets.tables.columns import c
 from netvisor_assets.tables.schema import SyncMode, Table
-from netvisor_assets.tables.source import Records, Source, single_table_rows
+from netvisor_assets.tables.source import Change, Records, Source, single_table_rows
 
 if TYPE_CHECKING:
     from netvisor_assets.netvisor.client import NetvisorClient
@@ -98,6 +98,10 @@ def _changed_customers(client: NetvisorClient, since: dt.datetime) -> Records:
     return client.customers(changed_since=since)
 
 
+def _customer_changes(client: NetvisorClient, start: dt.datetime, end: dt.datetime) -> list[Change]:
+    return [(r["netvisorkey"], None) for r in client.customer_list(changed_since=start)]
+
+
 CUSTOMER_SOURCE = Source(
     name="customers",
     description="Customers.",
@@ -105,6 +109,7 @@ CUSTOMER_SOURCE = Source(
     to_rows=single_table_rows(CUSTOMERS),
     fetch_all=_all_customers,
     fetch_changed=_changed_customers,
+    changes=_customer_changes,
 )
 
 _VB = "VendorBaseInformation"
@@ -167,6 +172,11 @@ def _changed_vendors(client: NetvisorClient, since: dt.datetime) -> Records:
     return client.vendors(changed_since=since)
 
 
+def _vendor_changes(client: NetvisorClient, start: dt.datetime, end: dt.datetime) -> list[Change]:
+    # getvendor.nv?changedsince returns whole vendors: no cheaper probe exists.
+    return [(r["netvisorkey"], None) for r in client.vendors(changed_since=start)]
+
+
 VENDOR_SOURCE = Source(
     name="vendors",
     description="Vendors.",
@@ -174,6 +184,7 @@ VENDOR_SOURCE = Source(
     to_rows=single_table_rows(VENDORS),
     fetch_all=_all_vendors,
     fetch_changed=_changed_vendors,
+    changes=_vendor_changes,
 )
 
 _PB = "ProductBaseInformation"
@@ -226,6 +237,10 @@ def _changed_products(client: NetvisorClient, since: dt.datetime) -> Records:
     return client.products(changed_since=since)
 
 
+def _product_changes(client: NetvisorClient, start: dt.datetime, end: dt.datetime) -> list[Change]:
+    return [(r["netvisorkey"], None) for r in client.product_list(changed_since=start)]
+
+
 PRODUCT_SOURCE = Source(
     name="products",
     description="Products.",
@@ -233,4 +248,5 @@ PRODUCT_SOURCE = Source(
     to_rows=single_table_rows(PRODUCTS),
     fetch_all=_all_products,
     fetch_changed=_changed_products,
+    changes=_product_changes,
 )

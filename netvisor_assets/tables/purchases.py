@@ -7,7 +7,13 @@ from typing import TYPE_CHECKING
 
 from netvisor_assets.tables.columns import c, computed
 from netvisor_assets.tables.schema import SyncMode, Table
-from netvisor_assets.tables.source import Records, Source, header_and_lines, single_table_rows
+from netvisor_assets.tables.source import (
+    Change,
+    Records,
+    Source,
+    header_and_lines,
+    single_table_rows,
+)
 
 if TYPE_CHECKING:
     from netvisor_assets.netvisor.client import NetvisorClient
@@ -114,8 +120,11 @@ def _fetch_purchase_invoices(client: NetvisorClient, first: dt.date, last: dt.da
     return client.purchase_invoices(begin=first, end=last)
 
 
-def _fetch_changed_purchase_invoices(client: NetvisorClient, since: dt.datetime) -> Records:
-    return client.purchase_invoices(last_modified_start=since)
+def _purchase_invoice_changes(
+    client: NetvisorClient, start: dt.datetime, end: dt.datetime
+) -> list[Change]:
+    rows = client.purchase_invoice_list(last_modified_start=start, last_modified_end=end)
+    return [(r["netvisorkey"], r.get("invoicedate")) for r in rows]
 
 
 PURCHASE_INVOICE_SOURCE = Source(
@@ -132,7 +141,7 @@ PURCHASE_INVOICE_SOURCE = Source(
         },
     ),
     fetch_window=_fetch_purchase_invoices,
-    fetch_changed=_fetch_changed_purchase_invoices,
+    changes=_purchase_invoice_changes,
     deleted_kind="purchaseinvoices",
     lines_path="invoicelines.purchaseinvoiceline",
 )
@@ -204,8 +213,11 @@ def _fetch_purchase_orders(client: NetvisorClient, first: dt.date, last: dt.date
     return client.purchase_orders(begin=first, end=last)
 
 
-def _fetch_changed_purchase_orders(client: NetvisorClient, since: dt.datetime) -> Records:
-    return client.purchase_orders(last_modified_start=since)
+def _purchase_order_changes(
+    client: NetvisorClient, start: dt.datetime, end: dt.datetime
+) -> list[Change]:
+    rows = client.purchase_order_list(last_modified_start=start, last_modified_end=end)
+    return [(r["netvisorkey"], r.get("orderdate")) for r in rows]
 
 
 PURCHASE_ORDER_SOURCE = Source(
@@ -219,7 +231,7 @@ PURCHASE_ORDER_SOURCE = Source(
         {"purchase_order_key": "purchase_order_key", "order_date": "order_date"},
     ),
     fetch_window=_fetch_purchase_orders,
-    fetch_changed=_fetch_changed_purchase_orders,
+    changes=_purchase_order_changes,
     deleted_kind="purchaseorders",
     lines_path="purchaseorderlines.purchaseorderproductline",
 )

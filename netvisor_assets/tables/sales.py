@@ -7,7 +7,13 @@ from typing import TYPE_CHECKING
 
 from netvisor_assets.tables.columns import c, computed
 from netvisor_assets.tables.schema import Column, SyncMode, Table
-from netvisor_assets.tables.source import Records, Source, header_and_lines, single_table_rows
+from netvisor_assets.tables.source import (
+    Change,
+    Records,
+    Source,
+    header_and_lines,
+    single_table_rows,
+)
 
 if TYPE_CHECKING:
     from netvisor_assets.netvisor.client import NetvisorClient
@@ -153,16 +159,21 @@ def _fetch_invoices(client: NetvisorClient, first: dt.date, last: dt.date) -> Re
     return client.sales_invoices(begin=first, end=last)
 
 
-def _fetch_changed_invoices(client: NetvisorClient, since: dt.datetime) -> Records:
-    return client.sales_invoices(last_modified_start=since, include_modified_payments=True)
+def _invoice_changes(client: NetvisorClient, start: dt.datetime, end: dt.datetime) -> list[Change]:
+    # The list alone carries keys and dates; details are fetched by the runs that follow.
+    rows = client.sales_invoice_list(
+        last_modified_start=start, last_modified_end=end, include_modified_payments=True
+    )
+    return [(r["netvisorkey"], r.get("invoicedate")) for r in rows]
 
 
 def _fetch_orders(client: NetvisorClient, first: dt.date, last: dt.date) -> Records:
     return client.sales_orders(begin=first, end=last)
 
 
-def _fetch_changed_orders(client: NetvisorClient, since: dt.datetime) -> Records:
-    return client.sales_orders(last_modified_start=since)
+def _order_changes(client: NetvisorClient, start: dt.datetime, end: dt.datetime) -> list[Change]:
+    rows = client.sales_order_list(last_modified_start=start, last_modified_end=end)
+    return [(r["netvisorkey"], r.get("invoicedate")) for r in rows]
 
 
 SALES_INVOICE_SOURCE = Source(
@@ -176,7 +187,7 @@ SALES_INVOICE_SOURCE = Source(
         {"sales_invoice_key": "sales_invoice_key", "sales_invoice_date": "sales_invoice_date"},
     ),
     fetch_window=_fetch_invoices,
-    fetch_changed=_fetch_changed_invoices,
+    changes=_invoice_changes,
     deleted_kind="salesinvoices",
     lines_path=_LINES_PATH,
 )
@@ -192,7 +203,7 @@ SALES_ORDER_SOURCE = Source(
         {"sales_order_key": "sales_order_key", "sales_order_date": "sales_order_date"},
     ),
     fetch_window=_fetch_orders,
-    fetch_changed=_fetch_changed_orders,
+    changes=_order_changes,
     deleted_kind="salesorders",
     lines_path=_LINES_PATH,
 )
@@ -228,8 +239,11 @@ def _fetch_sales_payments(client: NetvisorClient, first: dt.date, last: dt.date)
     return client.sales_payments(begin=first, end=last)
 
 
-def _fetch_changed_sales_payments(client: NetvisorClient, since: dt.datetime) -> Records:
-    return client.sales_payments(last_modified_start=since)
+def _sales_payment_changes(
+    client: NetvisorClient, start: dt.datetime, end: dt.datetime
+) -> list[Change]:
+    rows = client.sales_payments(last_modified_start=start, last_modified_end=end)
+    return [(r["netvisorkey"], r.get("date")) for r in rows]
 
 
 SALES_PAYMENT_SOURCE = Source(
@@ -238,6 +252,6 @@ SALES_PAYMENT_SOURCE = Source(
     tables=(SALES_PAYMENTS,),
     to_rows=single_table_rows(SALES_PAYMENTS),
     fetch_window=_fetch_sales_payments,
-    fetch_changed=_fetch_changed_sales_payments,
+    changes=_sales_payment_changes,
     deleted_kind="salespayments",
 )

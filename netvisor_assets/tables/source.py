@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from netvisor_assets.netvisor.client import NetvisorClient
 
 Records = list[dict[str, Any]]
+Change = tuple[int, "dt.date | None"]
 Rows = dict[str, list[dict[str, Any]]]
 
 
@@ -35,6 +36,9 @@ class Source:
     # Merge and full-refresh sources: every record, or those changed since a timestamp.
     fetch_all: Callable[[NetvisorClient], Records] | None = None
     fetch_changed: Callable[[NetvisorClient, dt.datetime], Records] | None = None
+    # The cheapest request(s) that tell which documents changed in [start, end]: their keys
+    # and document dates (None for tables without dates). One list call on a quiet day.
+    changes: Callable[[NetvisorClient, dt.datetime, dt.datetime], list[Change]] | None = None
     # Kind name of the deleted*.nv resource, where Netvisor reports deletions.
     deleted_kind: str | None = None
     # The longest date range one list request should cover; longer windows are split so a

@@ -1,0 +1,208 @@
+"""Admin jobs, in the UI and on the command line.
+
+- `netvisor_check_connection`: calls customerlist.nv and tells apart wrong keys, missing
+  rights and an unreachable host.
+- `netvisor_full_refresh` (config: tables): drops the chosen tables and rebuilds them from
+  Netvisor, every day from the ledger start date, month by month.
+- `netvisor_delete_all_data` (config must repeat the organisation id): drops every synced table
+  and clears the changes sensor's cursor, for "delete the connector and all of its data".
+
+`python -m netvisor_assets.admin check-connection | full-refresh TABLE... | delete-all-data
+--confirm Y-TUNNUS` runs the same jobs in-process.
+"""
+
+import argparse
+import datetime as dt
+import os
+import sys
+from collections.abc import Iterator, Sequence
+
+import dagster as dg
+from dagster._core.scheduler.instigation import InstigatorType, SensorInstigatorData
+
+from netvisor_assets.assets import HELSINKI, asset_key, fetch_window_records
+from netvisor_assets.automation import SENSOR_NAME
+from netvisor_assets.frames import to_frame
+from netvisor_assets.resources import NetvisorResource
+from netvisor_assets.selection import Selection
+from netvisor_assets.tables import SOURCES, TABLES, SyncMode
+from netvisor_assets.tables.source import month_windows
+from netvisor_assets.warehouse import warehouse_from_env
+from netvisor_assets.warehouse.io_manager import write_output
+
+CHECK_JOB = "netvisor_check_connection"
+FULL_REFRESH_JOB = "netvisor_full_refresh"
+DELETE_JOB = "netvisor_delete_all_data"
+
+
+class FullRefreshConfig(dg.Config):
+    """Which tables to rebuild from scratch (default: every selected table)."""
+
+    tables: list[str] = []
+
+
+class DeleteAllConfig(dg.Config):
+    """Repeat the organisation id (Y-tunnus) to confirm: this deletes every synced table."""
+
+    confirm_organisation_id: str
+
+
+def build_admin_jobs(
+    selection: Selection, ledger_start: dt.date, organisation_id: str
+) -> list[dg.JobDefinition]:
+    """The three admin jobs, bound to this deployment's settings and selection."""
+
+    @dg.op(name="check_netvisor_connection")
+    def check_connection_op(context: dg.OpExecutionContext, netvisor: NetvisorResource) -> None:
+        result = netvisor.check_connection()
+        if not result.ok:
+            raise dg.Failure(description=str(result))
+        context.log.info(str(result))
+
+    @dg.op(name="rebuild_tables", out=dg.Out(dg.Nothing))
+    def full_refresh_op(
+        context: dg.OpExecutionContext, config: FullRefreshConfig, netvisor: NetvisorResource
+    ) -> Iterator[dg.AssetMaterialization]:
+        wanted = config.tables or list(selection.columns)
+        unknown = [t for t in wanted if t not in TABLES or not selection.is_selected(t)]
+        if unknown:
+            raise dg.Failure(description=f"not selected or unknown tables: {', '.join(unknown)}")
+        warehouse = warehouse_from_env()
+        last_day = dt.datetime.now(HELSINKI).date() - dt.timedelta(days=1)
+        for source in SOURCES:
+            tables = [selection.table(t.name) for t in source.tables if t.name in wanted]
+            if not tables:
+                continue
+            for table in tables:
+                warehouse.drop_table(table.name)
+            windows: list[tuple[dt.date, dt.date] | None]
+            if source.mode is SyncMode.PARTITIONED:
+                windows = list(month_windows(ledger_start, last_day, 31))
+            else:
+                windows = [None]
+            counts = dict.fromkeys((t.name for t in tables), 0)
+            with netvisor.get_client() as client:
+                for window in windows:
+                    if window is None:
+                        assert source.fetch_all is not None
+                        records = source.fetch_all(client)
+                    else:
+                        records = fetch_window_records(context, source, client, *window)
+                    rows = source.to_rows(records)
+                    for table in tables:
+                        table_rows = rows[table.name]
+                        span = None
+                        if window is not None:
+                            col = table.partition_column
+                            table_rows = [r for r in table_rows if window[0] <= r[col] <= window[1]]
+                            span = (window[0], window[1] + dt.timedelta(days=1))
+                        frame = to_frame(
+                            table,
+                            table_rows,
+                            run_id=context.run_id,
+                            synced_at=dt.datetime.now(dt.UTC),
+                        )
+                        write_output(warehouse, TABLES[table.name], frame, context.run_id, span)
+                        counts[table.name] += len(frame)
+            for name, count in counts.items():
+                context.log.info(f"{name}: rebuilt with {count} rows")
+                if source.mode is not SyncMode.PARTITIONED:
+                    yield dg.AssetMaterialization(
+                        asset_key=asset_key(name), metadata={"dagster/row_count": count}
+                    )
+
+    @dg.op(name="delete_all_synced_data")
+    def delete_all_op(context: dg.OpExecutionContext, config: DeleteAllConfig) -> None:
+        if config.confirm_organisation_id.strip() != organisation_id:
+            raise dg.Failure(
+                description="confirm_organisation_id does not match NETVISOR_ORGANISATION_ID; "
+                "nothing was deleted"
+            )
+        dropped = warehouse_from_env().drop_all()
+        context.log.info(f"dropped {len(dropped)} tables: {', '.join(dropped) or 'none'}")
+        cleared = clear_sensor_cursor(context.instance)
+        context.log.info(f"cleared the {SENSOR_NAME} cursor" if cleared else "no sensor cursor")
+
+    @dg.job(name=CHECK_JOB, description="Check the Netvisor credentials and rights.")
+    def check_job() -> None:
+        check_connection_op()
+
+    @dg.job(name=FULL_REFRESH_JOB, description="Drop and rebuild the chosen tables.")
+    def full_refresh_job() -> None:
+        full_refresh_op()
+
+    @dg.job(name=DELETE_JOB, description="Delete every synced table and the sensor cursor.")
+    def delete_job() -> None:
+        delete_all_op()
+
+    return [check_job, full_refresh_job, delete_job]
+
+
+def clear_sensor_cursor(instance: dg.DagsterInstance) -> bool:
+    """Forget the changes sensor's cursor, so nothing from before a wipe is remembered."""
+    cleared = False
+    for state in instance.all_instigator_state(instigator_type=InstigatorType.SENSOR):
+        data = state.instigator_data
+        if state.instigator_name != SENSOR_NAME or not isinstance(data, SensorInstigatorData):
+            continue
+        instance.update_instigator_state(
+            state.with_data(
+                SensorInstigatorData(
+                    last_tick_timestamp=data.last_tick_timestamp,
+                    last_run_key=data.last_run_key,
+                    min_interval=data.min_interval,
+                    cursor=None,
+                    last_tick_start_timestamp=data.last_tick_start_timestamp,
+                    last_sensor_start_timestamp=data.last_sensor_start_timestamp,
+                    sensor_type=data.sensor_type,
+                )
+            )
+        )
+        cleared = True
+    return cleared
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Command-line face of the admin jobs."""
+    parser = argparse.ArgumentParser(prog="python -m netvisor_assets.admin")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("check-connection", help="check credentials and rights")
+    refresh = sub.add_parser("full-refresh", help="drop and rebuild tables")
+    refresh.add_argument("tables", nargs="*", help="tables (default: every selected table)")
+    delete = sub.add_parser("delete-all-data", help="drop every synced table")
+    delete.add_argument("--confirm", required=True, help="the organisation id (Y-tunnus)")
+    args = parser.parse_args(argv)
+
+    from netvisor_assets.definitions import defs
+
+    if args.command == "check-connection":
+        job, config = CHECK_JOB, {}
+    elif args.command == "full-refresh":
+        job, config = (
+            FULL_REFRESH_JOB,
+            {"ops": {"rebuild_tables": {"config": {"tables": args.tables}}}},
+        )
+    else:
+        job = DELETE_JOB
+        config = {
+            "ops": {"delete_all_synced_data": {"config": {"confirm_organisation_id": args.confirm}}}
+        }
+    instance = dg.DagsterInstance.get() if _has_home() else dg.DagsterInstance.ephemeral()
+    result = defs.resolve_job_def(job).execute_in_process(
+        run_config=config, instance=instance, raise_on_error=False
+    )
+    if not result.success:
+        for event in result.all_events:
+            if event.is_failure and event.step_failure_data:
+                print(event.step_failure_data.error.message.strip(), file=sys.stderr)
+        return 1
+    print(f"{job}: ok")
+    return 0
+
+
+def _has_home() -> bool:
+    return bool(os.environ.get("DAGSTER_HOME"))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
