@@ -460,6 +460,7 @@ class Company:
                 "number": number,
                 "name": fi,
                 "foreignname": [{"value": en, "iso_3166": "en"}],
+                "accountbalance": [],  # REPEATED under "account" (shared with accountbalance.nv)
                 "accounttype": "account" if number else "accountgroup",
                 "fathernetvisorkey": father,
                 "isactive": True,
@@ -641,8 +642,12 @@ class Company:
         lock = self.today.replace(day=1) - timedelta(days=1)
         lock = lock.replace(day=1) - timedelta(days=1)
         lock = max(lock, self.start_date - timedelta(days=1))
-        return {"accountingperiodlockdate": lock, "vatperiodlockdate": lock,
-                "purchaselockdate": lock}  # fmt: skip
+        return {
+            "accountingperiodlockdate": lock,
+            "vatperiodlockdate": lock,
+            "purchaselockdate": lock,
+            "period": [],  # REPEATED there: one client nests periods here (reference 4.12)
+        }
 
     def balances(self, account_keys: list[int] | None, dates: list[date]) -> list[dict]:
         """Debet, kredit and balance (= debet - kredit) of valid vouchers up to each date."""
@@ -1566,7 +1571,14 @@ class Company:
             "paymenttermcashdiscountdays": term[3],
             "paymenttermcashdiscount": term[4],
             "paymenttermcashdiscount_type": "percentage",
-            "invoicelines": {"invoiceline": {"salesinvoiceproductline": product_lines}},
+            # Empty lists: REPEATED children a parsed response always holds (fields.py).
+            "invoicelines": {
+                "invoiceline": {
+                    "salesinvoiceproductline": product_lines,
+                    "salesinvoicecommentline": [],
+                },
+                "purchaseinvoiceline": [],
+            },
         }
 
     def _build_sales_invoices(self, i: int) -> dict:
@@ -1712,7 +1724,10 @@ class Company:
             "ourreference": None,
             "paymentterm": f"{self._vendor_term(vend)} päivää netto",
             "amount": _money(po.amount[i]),
-            "purchaseorderlines": {"purchaseorderproductline": lines},
+            "purchaseorderlines": {
+                "purchaseorderproductline": lines,
+                "purchaseordercommentline": [],
+            },
             "_modified": _to_dt(po.modified[i]),
         }
 
