@@ -10,6 +10,9 @@ local-bigquery (marked `bigquery`, emulator started once per session).
 """
 
 import datetime as dt
+import subprocess
+import sys
+import uuid
 from collections.abc import Iterator, Sequence
 from decimal import Decimal
 from typing import Any
@@ -422,6 +425,29 @@ def test_missing_table_and_drop_all(warehouse: Warehouse) -> None:
     assert warehouse.drop_all() == []
 
 
+def test_duckdb_waits_for_a_lock_held_by_another_process(duckdb_warehouse: Warehouse) -> None:
+    path = duckdb_warehouse.path  # type: ignore[attr-defined]
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys, time\n"
+            f"con = duckdb.connect({str(path)!r})\n"
+            "print('locked', flush=True)\n"
+            "time.sleep(1.5)\n",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+        # Another Dagster step holds the file: the write waits instead of failing the step.
+        duckdb_warehouse.replace_window(LEDGER, frame(LEDGER, THREE_DAYS), D1, D4)
+    finally:
+        holder.wait(timeout=30)
+    assert len(duckdb_warehouse.read("ledger")) == 3
+
+
 # -- IO managers ----------------------------------------------------------------------------
 
 PARTITIONS = dg.DailyPartitionsDefinition(start_date="2025-03-01", timezone="Europe/Helsinki")
@@ -443,7 +469,7 @@ def io_setup(
         monkeypatch.setenv("BIGQUERY_EMULATOR_HOST", emulator.url)
         manager = BigQueryWarehouseIOManager(
             bigquery=BigQueryResource(project=emulator.project),
-            dataset=f"io_{tmp_path.name[-20:].lower().replace('-', '_')}",
+            dataset=f"io_{uuid.uuid4().hex[:12]}",
             table_registry=registry,
         )
     yield manager, manager.warehouse()  # type: ignore[attr-defined]

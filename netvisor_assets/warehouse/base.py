@@ -167,7 +167,8 @@ def _timestamp(value: Any, where: str) -> pd.Timestamp:
             raise FrameError(
                 f"{where}: naive timestamp {value!r}; TIMESTAMP values must carry a timezone"
             )
-        return pd.Timestamp(value).tz_convert("UTC")
+        # Both warehouses keep microseconds; nanoseconds would make the Arrow cast fail.
+        return pd.Timestamp(value).tz_convert("UTC").floor("us")
     raise FrameError(f"{where}: {type(value).__name__} {value!r} in a TIMESTAMP column")
 
 

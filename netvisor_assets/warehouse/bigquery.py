@@ -21,6 +21,7 @@ import contextlib
 import datetime as dt
 import decimal
 import uuid
+import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
@@ -251,12 +252,18 @@ class BigQueryWarehouse(Warehouse):
                 config = bigquery.LoadJobConfig(
                     schema=schema, write_disposition=bigquery.WriteDisposition.WRITE_APPEND
                 )
-                client.load_table_from_dataframe(
-                    frame[[c.name for c in columns]],
-                    staging.reference,
-                    job_config=config,
-                    location=self.location,
-                ).result(timeout=JOB_TIMEOUT_SECONDS)
+                with warnings.catch_warnings():
+                    # The client nudges towards pandas-gbq, which this project does not use:
+                    # its own explicit-schema parquet load is what keeps NUMERIC exact.
+                    warnings.filterwarnings("ignore", message=".*pandas.gbq.*")
+                    warnings.filterwarnings("ignore", message="Loading DataFrames via")
+                    job = client.load_table_from_dataframe(
+                        frame[[c.name for c in columns]],
+                        staging.reference,
+                        job_config=config,
+                        location=self.location,
+                    )
+                job.result(timeout=JOB_TIMEOUT_SECONDS)
             yield name
         finally:
             client.delete_table(staging.reference, not_found_ok=True)
