@@ -58,6 +58,7 @@ _INT = [
     "purchaseinvoicenetvisorkey",
     "customernetvisorkey",
     "customergroupnetvisorkey",
+    "customergroupid",
     "productnetvisorkey",
     "vendornetvisorkey",
     "invoicingcustomernetvisorkey",
