@@ -497,6 +497,10 @@ class Company:
                             ("othersystemgeneratedvouchers", 5),
                             ("bankstatementviewvouchers", 6), ("accruals", 7))
         }  # fmt: skip
+        # REPEATED is keyed by element name only, so a parsed <SalesInvoices> here also holds an
+        # empty "salesinvoice" list (the salesinvoices -> salesinvoice rule of getsalesinvoice).
+        self.default_voucher_types["salesinvoices"]["salesinvoice"] = []
+        self.default_voucher_types["purchaseinvoices"]["purchaseinvoice"] = []
         self.payment_terms = [
             {"netvisorkey": k, "description": d, "netdays": n, "discountdays": dd,
              "discountpercent": dp, "isdefault": df}
