@@ -21,6 +21,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 BUILD_SCRIPT = PROJECT_DIR / "scripts" / "bigquery_emulator.sh"
@@ -41,7 +42,7 @@ class Emulator:
     project: str
     port: int
 
-    def client(self):  # -> google.cloud.bigquery.Client
+    def client(self) -> Any:  # google.cloud.bigquery.Client, imported lazily
         """A client that talks to the emulator and never looks for Google credentials."""
         from google.api_core.client_options import ClientOptions
         from google.auth.credentials import AnonymousCredentials

@@ -73,7 +73,9 @@ def _schema(columns: Sequence[Column]) -> list[bigquery.SchemaField]:
     return [_field(c) for c in columns]
 
 
-def query_parameter(name: str, value: Any) -> bigquery.ScalarQueryParameter:
+def query_parameter(
+    name: str, value: Any
+) -> bigquery.ScalarQueryParameter | bigquery.ArrayQueryParameter:
     """A typed query parameter; floats are refused so money never becomes FLOAT64."""
     check_identifier(name, "query parameter name")
     if isinstance(value, list | tuple):
@@ -191,7 +193,7 @@ class BigQueryWarehouse(Warehouse):
         self,
         client: bigquery.Client,
         sql: str,
-        params: Sequence[bigquery.ScalarQueryParameter] = (),
+        params: Sequence[bigquery.ScalarQueryParameter | bigquery.ArrayQueryParameter] = (),
     ) -> bigquery.QueryJob:
         config = bigquery.QueryJobConfig(query_parameters=list(params))
         job = client.query(sql, job_config=config, location=self.location)
