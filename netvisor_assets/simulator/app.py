@@ -31,7 +31,7 @@ import struct
 import threading
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable, Iterator, MutableMapping
+from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -40,7 +40,7 @@ from starlette.datastructures import Headers
 from starlette.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
 
 from netvisor_assets.simulator import handlers
-from netvisor_assets.simulator.auth import ApiError, Authenticator, Credentials, wants_status_codes
+from netvisor_assets.simulator.auth import ApiError, Authenticator, Credentials
 from netvisor_assets.simulator.faults import Decision, FaultConfig, LatencyConfig, decide
 from netvisor_assets.simulator.render import error_document, stream_document
 
@@ -356,11 +356,3 @@ async def _lifespan(receive: Receive, send: Send) -> None:
         elif message["type"] == "lifespan.shutdown":
             await send({"type": "lifespan.shutdown.complete"})
             return
-
-
-def iter_body(chunks: Iterator[bytes]) -> bytes:
-    """Join a streamed document (tests and benchmarks that render without HTTP)."""
-    return b"".join(chunks)
-
-
-__all__ = ["ConnectionRegistry", "SimulatorApp", "wants_status_codes"]

@@ -191,12 +191,14 @@ class Style:
 
     names: Mapping[str, str] = field(default_factory=dict)
     bool_true_false: frozenset[str] = frozenset()
+    _cache: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     def element(self, key: str) -> str:
-        name = self.names.get(key)
-        if name is not None:
-            return name
-        return ELEMENT_NAMES.get(key) or (key[:1].upper() + key[1:])
+        name = self._cache.get(key)
+        if name is None:
+            name = self.names.get(key) or ELEMENT_NAMES.get(key) or (key[:1].upper() + key[1:])
+            self._cache[key] = name
+        return name
 
 
 DEFAULT_STYLE = Style()
@@ -403,10 +405,13 @@ def _render_leaf(
         out.append(f"{pad}<{name}{attrs}/>")
 
 
+_PADS = [INDENT * depth for depth in range(64)]
+
+
 def _render_group(
     out: list[str], key: str, node: Mapping[str, Any], depth: int, style: Style
 ) -> None:
-    pad = INDENT * depth
+    pad = _PADS[depth]
     name = style.element(key)
     shape = shape_of(key, node)
     attrs = "".join(
@@ -417,21 +422,46 @@ def _render_group(
     start = len(out)
     out.append(f"{pad}<{name}{attrs}>")
     inner = depth + 1
-    inner_pad = INDENT * inner
+    inner_pad = _PADS[inner]
+    element = style.element
     for child, leaf_attrs in shape.children:
         value = node[child]
+        kind = type(value)
+        if kind is list:
+            for item in value:
+                if type(item) is dict and "value" not in item:
+                    _render_group(out, child, item, inner, style)
+                else:
+                    render_element(out, child, item, inner, style)
+            continue
+        if kind is dict:
+            render_element(out, child, value, inner, style)
+            continue
+        extra = ""
         if leaf_attrs:
             extra = "".join(
                 f' {xml_name}="{_escape_attr(format_attribute(k, node[k]))}"'
                 for k, xml_name in leaf_attrs
                 if node[k] is not None
             )
-            if isinstance(value, (Mapping, list)):
-                render_element(out, child, value, inner, style)
-            else:
-                _render_leaf(out, inner_pad, style.element(child), child, value, extra, style)
+        # Fast paths for the common scalar types; everything else via format_leaf.
+        if kind is str:
+            text = value
+        elif value is None:
+            out.append(f"{inner_pad}<{element(child)}{extra}/>")
+            continue
+        elif kind is int:
+            text = str(value)
+        elif kind is Decimal and child not in DECIMAL_POINT_KEYS:
+            text = format(value, "f").replace(".", ",")
         else:
-            render_element(out, child, value, inner, style)
+            _render_leaf(out, inner_pad, element(child), child, value, extra, style)
+            continue
+        tag = element(child)
+        if text:
+            out.append(f"{inner_pad}<{tag}{extra}>{_escape(text)}</{tag}>")
+        else:
+            out.append(f"{inner_pad}<{tag}{extra}/>")
     if len(out) == start + 1:
         out[start] = f"{pad}<{name}{attrs}/>"
     else:
