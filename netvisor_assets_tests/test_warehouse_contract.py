@@ -253,6 +253,13 @@ def test_delete_keys(warehouse: Warehouse) -> None:
     assert [r["voucher_key"] for r in content(warehouse, "ledger", LEDGER_ORDER)] == [1]
 
 
+def test_drop_table_drops_only_that_table(warehouse: Warehouse) -> None:
+    warehouse.replace_window(LEDGER, frame(LEDGER, THREE_DAYS), D1, D4)
+    assert warehouse.drop_table("ledger") is True
+    assert warehouse.table_columns("ledger") is None
+    assert warehouse.drop_table("ledger") is False
+
+
 # -- schema evolution ----------------------------------------------------------------------
 
 

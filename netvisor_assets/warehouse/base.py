@@ -486,6 +486,10 @@ class Warehouse(ABC):
         """
 
     @abstractmethod
+    def drop_table(self, name: str) -> bool:
+        """Drop one table if it exists (a full refresh rebuilds it); True when it existed."""
+
+    @abstractmethod
     def delete_keys(self, table: Table, keys: pd.DataFrame | Iterable[Any]) -> WriteResult:
         """Atomically delete the rows with the given primary keys (documents deleted upstream).
 

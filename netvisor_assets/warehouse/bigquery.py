@@ -407,6 +407,13 @@ class BigQueryWarehouse(Warehouse):
                 client.delete_table(f"{client.project}.{self.dataset}.{name}", not_found_ok=True)
         return names
 
+    def drop_table(self, name: str) -> bool:
+        check_identifier(name, "table name")
+        existed = self.table_columns(name) is not None
+        with self._client() as client:
+            client.delete_table(f"{client.project}.{self.dataset}.{name}", not_found_ok=True)
+        return existed
+
     # -- reads -------------------------------------------------------------------------------
 
     def table_columns(self, name: str) -> dict[str, str] | None:

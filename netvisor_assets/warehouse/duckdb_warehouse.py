@@ -308,6 +308,13 @@ class DuckDBWarehouse(Warehouse):
             con.execute("CHECKPOINT")
         return names
 
+    def drop_table(self, name: str) -> bool:
+        check_identifier(name, "table name")
+        existed = self.table_columns(name) is not None
+        with self._connect() as con:
+            con.execute(f"DROP TABLE IF EXISTS {self._ref(name)}")
+        return existed
+
     # -- reads -------------------------------------------------------------------------------
 
     def table_columns(self, name: str) -> dict[str, str] | None:
