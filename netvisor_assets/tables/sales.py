@@ -36,9 +36,11 @@ def _document_header(prefix: str) -> tuple[Column, ...]:
         c("ForeignCurrencyAmount", "foreign_currency_amount", "Amount in the foreign currency."),
         c("SalesInvoiceCollectionCost", "collection_cost", "Collection cost."),
         c("SellerIdentifier", "seller_identifier", "Salesperson."),
+        c("SellerIdentifier@type", "seller_identifier_type", "How the salesperson is named."),
         c("InvoiceStatus@status", "status", "Machine status: open, paid, unsent, overdue, ..."),
         c("InvoiceStatus", "status_text", "Status as shown to users (localised)."),
         c("InvoiceVoucher@netvisorkey", "voucher_key", "Voucher that posted the document."),
+        c("InvoiceVoucher", "voucher_number", "Number of that voucher."),
         c("SalesInvoiceFreeTextBeforeLines", "free_text_before_lines", "Text before lines."),
         c("SalesInvoiceFreeTextAfterLines", "free_text_after_lines", "Text after lines."),
         c("SalesInvoiceOurReference", "our_reference", "Our reference."),
@@ -88,7 +90,12 @@ def _document_header(prefix: str) -> tuple[Column, ...]:
             "payment_term_cash_discount_days",
             "Days within which the cash discount applies.",
         ),
-        c("PaymentTermCashDiscount", "payment_term_cash_discount", "Cash discount percent."),
+        c("PaymentTermCashDiscount", "payment_term_cash_discount", "Cash discount."),
+        c(
+            "PaymentTermCashDiscount@type",
+            "payment_term_cash_discount_type",
+            "Unit of the cash discount (percentage).",
+        ),
         c("CreditedInvoiceNetvisorKey", "credited_invoice_key", "Invoice this one credits."),
     )
 

@@ -75,8 +75,6 @@ class Source:
         seen: set[str] = set()
         for record in records:
             seen |= leaf_paths(record)
-        # An empty line list shows up as its bare path; it is not a field of its own.
-        seen.discard(self.lines_path or "")
         return sorted(p for p in seen if not _covered(p, known))
 
 
@@ -88,13 +86,10 @@ def leaf_paths(value: Any, prefix: str = "") -> set[str]:
             if key.startswith("_"):
                 continue
             paths |= leaf_paths(item, f"{prefix}.{key}" if prefix else key)
-        if not value and prefix:
-            paths.add(prefix)
     elif isinstance(value, list):
+        # An empty list is the parser's "none of these", not a field Netvisor returned.
         for item in value:
             paths |= leaf_paths(item, prefix)
-        if not value and prefix:
-            paths.add(prefix)
     elif prefix:
         paths.add(prefix)
     return paths

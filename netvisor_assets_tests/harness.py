@@ -1,0 +1,183 @@
+"""Shared machinery for end-to-end tests: a simulator, the settings pointing at it, Dagster runs,
+and the ground truth of every table computed from the simulator, never from the client.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from collections.abc import Iterator, Mapping
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+import pandas as pd
+
+from netvisor_assets.selection import Selection, load_selection
+from netvisor_assets.settings import NetvisorSettings
+from netvisor_assets.simulator import SimulatorServer
+from netvisor_assets.simulator.render import expected_record
+from netvisor_assets.tables import SOURCES, TABLES, SyncMode, get_source
+from netvisor_assets.warehouse import Warehouse
+
+RANGE_START_TAG = "dagster/asset_partition_range_start"
+RANGE_END_TAG = "dagster/asset_partition_range_end"
+
+# source -> (company collection, element key of one record in its detail response)
+DOCUMENTS = {
+    "vouchers": ("vouchers", "voucher"),
+    "sales_invoices": ("sales_invoices", "salesinvoice"),
+    "sales_orders": ("sales_orders", "salesinvoice"),
+    "purchase_invoices": ("purchase_invoices", "purchaseinvoice"),
+    "purchase_orders": ("purchase_orders", "purchaseorder"),
+    "sales_payments": ("sales_payments", "salespayment"),
+    "purchase_payments": ("purchase_payments", "payment"),
+    "customers": ("customers", "customer"),
+    "vendors": ("vendors", "vendor"),
+    "products": ("products", "product"),
+}
+REFERENCE = {
+    "accounts": ("accounts", "account"),
+    "dimensions": ("dimensions", "dimensionname"),
+    "accounting_periods": ("periods", "period"),
+    "voucher_types": ("voucher_types", "vouchertype"),
+    "payment_terms": ("payment_terms", "paymentterm"),
+}
+
+
+@contextlib.contextmanager
+def sync_env(
+    sim: SimulatorServer, tmp: Path, ledger_start: str, **extra: str
+) -> Iterator[dict[str, str]]:
+    """Environment of a deployment against the simulator with a fresh DuckDB file."""
+    env = {
+        "NETVISOR_BASE_URL": sim.url,
+        "NETVISOR_DUCKDB_PATH": str(tmp / "netvisor.duckdb"),
+        "NETVISOR_LEDGER_START_DATE": ledger_start,
+        "NETVISOR_WAREHOUSE": "duckdb",
+        **extra,
+    }
+    with pytest_monkeypatch() as mp:
+        for name in (
+            "NETVISOR_CUSTOMER_ID",
+            "NETVISOR_CUSTOMER_KEY",
+            "NETVISOR_PARTNER_ID",
+            "NETVISOR_PARTNER_KEY",
+            "NETVISOR_ORGANISATION_ID",
+            "NETVISOR_SELECTION",
+        ):
+            mp.delenv(name, raising=False)
+        for name, value in env.items():
+            mp.setenv(name, value)
+        yield env
+
+
+@contextlib.contextmanager
+def pytest_monkeypatch() -> Iterator[Any]:
+    import pytest
+
+    with pytest.MonkeyPatch.context() as mp:
+        yield mp
+
+
+def definitions(selection: Selection | None = None) -> dg.Definitions:
+    from netvisor_assets.definitions import build_definitions
+
+    return build_definitions(NetvisorSettings.from_env(), selection or load_selection())
+
+
+def run_full_sync(
+    defs: dg.Definitions, first: dt.date, last: dt.date, instance: dg.DagsterInstance
+) -> list[dg.ExecuteInProcessResult]:
+    """Every job once: the partitioned tables over [first, last] in one ranged run."""
+    from netvisor_assets.automation import MERGE_JOB, PARTITIONED_JOB, REFERENCE_JOB
+
+    results = [
+        defs.resolve_job_def(PARTITIONED_JOB).execute_in_process(
+            instance=instance,
+            tags={RANGE_START_TAG: first.isoformat(), RANGE_END_TAG: last.isoformat()},
+        ),
+        defs.resolve_job_def(MERGE_JOB).execute_in_process(instance=instance),
+        defs.resolve_job_def(REFERENCE_JOB).execute_in_process(instance=instance),
+    ]
+    assert all(r.success for r in results)
+    return results
+
+
+def truth_records(sim: SimulatorServer, source: str, first: dt.date, last: dt.date) -> list[dict]:
+    """What Netvisor holds for a source, as the client would parse it."""
+    company = sim.company
+    if source in DOCUMENTS:
+        kind, element = DOCUMENTS[source]
+        if get_source(source).mode is SyncMode.PARTITIONED:
+            records = company.by_date(kind, first, last)
+        else:
+            records = company.records(kind)
+        return [expected_record(element, r) for r in records]
+    if source in REFERENCE:
+        attribute, element = REFERENCE[source]
+        return [expected_record(element, r) for r in getattr(company, attribute)]
+    if source == "account_balances":
+        # The simulator's ground truth is already one record per account and day.
+        return sim.ground_truth(
+            "accountbalance",
+            {"balancedates": f"{first.isoformat()},{last.isoformat()}", "intervaltype": "1"},
+        )
+    raise KeyError(source)
+
+
+def expected_rows(
+    sim: SimulatorServer, selection: Selection, first: dt.date, last: dt.date
+) -> dict[str, list[dict]]:
+    """Ground-truth rows of every selected table, narrowed to the selected columns."""
+    out: dict[str, list[dict]] = {}
+    for source in SOURCES:
+        names = [t.name for t in source.tables if selection.is_selected(t.name)]
+        if not names:
+            continue
+        rows = source.to_rows(truth_records(sim, source.name, first, last))
+        for table in source.tables:
+            if table.name not in names:
+                continue
+            chosen = selection.columns[table.name]
+            table_rows = rows[table.name]
+            if table.partition_column:
+                col = table.partition_column
+                table_rows = [r for r in table_rows if first <= r[col] <= last]
+            out[table.name] = sort_rows(
+                table.name, [{c: r.get(c) for c in chosen} for r in table_rows]
+            )
+    return out
+
+
+def _plain(value: Any) -> Any:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, float) and value != value:
+        return None
+    if isinstance(value, Decimal):
+        return value.normalize()
+    if isinstance(value, pd.Timestamp):
+        return value.to_pydatetime()
+    if hasattr(value, "item") and not isinstance(value, str | bytes):
+        return value.item()
+    return value
+
+
+def normalise(row: Mapping[str, Any]) -> dict[str, Any]:
+    """Comparable values: Decimals without trailing zeros, plain Python scalars, None."""
+    return {key: _plain(value) for key, value in row.items()}
+
+
+def sort_rows(table: str, rows: list[dict]) -> list[dict]:
+    key = TABLES[table].primary_key
+    return sorted((normalise(r) for r in rows), key=lambda r: tuple(r[k] for k in key))
+
+
+def warehouse_rows(warehouse: Warehouse, table: str, with_system: bool = False) -> list[dict]:
+    """A table's rows sorted by key; system columns dropped unless asked for."""
+    frame = warehouse.read(table)
+    if not with_system:
+        frame = frame[[c for c in frame.columns if not c.startswith("_")]]
+    return sort_rows(table, frame.to_dict("records"))
