@@ -13,8 +13,10 @@ import logging
 import sys
 
 from netvisor_assets import settings
+from netvisor_assets.simulator.app import denied_resource_names
 from netvisor_assets.simulator.auth import Credentials
 from netvisor_assets.simulator.faults import FaultConfig, LatencyConfig
+from netvisor_assets.simulator.handlers import VENDOR_PAGE_SIZE
 from netvisor_assets.simulator.server import SimulatorServer
 
 log = logging.getLogger("netvisor_assets.simulator")
@@ -52,6 +54,20 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--truncate-rate", type=_rate, default=0.0)
     parser.add_argument("--not-unique-rate", type=_rate, default=0.0)
     parser.add_argument("--fault-seed", type=int, default=0)
+    parser.add_argument(
+        "--deny",
+        action="append",
+        default=[],
+        metavar="RESOURCE",
+        help="answer SERVICE_ACCESS_ERROR for this resource, e.g. customerlist.nv (repeatable, "
+        "or comma-separated): an integration without those rights",
+    )
+    parser.add_argument(
+        "--vendor-page-size",
+        type=int,
+        default=VENDOR_PAGE_SIZE,
+        help="getvendor.nv page size (Netvisor: 500); smaller to exercise paging",
+    )
     parser.add_argument("--log-level", default="info")
     return parser
 
@@ -72,6 +88,9 @@ def main(argv: list[str] | None = None) -> int:
         latency = LatencyConfig(
             mean_ms=args.latency_ms, stall_rate=args.stall_rate, stall_seconds=args.stall_seconds
         )
+        denied = denied_resource_names(n for item in args.deny for n in item.split(","))
+        if args.vendor_page_size < 1:
+            raise ValueError("--vendor-page-size must be at least 1")
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -93,6 +112,8 @@ def main(argv: list[str] | None = None) -> int:
         host=args.host,
         port=args.port,
         log_level="warning",
+        denied_resources=denied,
+        vendor_page_size=args.vendor_page_size,
     )
     log.info(
         "company %s (seed %s, size %s, business date %s): %s",

@@ -5,6 +5,11 @@ Request pipeline for a Netvisor resource, in the order Netvisor evidently applie
    reference allows 404 or FAILED, the simulator gives both);
 2. authentication (`auth.Authenticator`) over the URL exactly as received: scheme, the Host
    header, the raw path and the raw query bytes from the ASGI scope;
+2b. access rights: a resource in `denied_resources` answers `SERVICE_ACCESS_ERROR`, what
+   Netvisor answers an integration the company has not granted that interface resource
+   (reference 2.1; HTTP 403 with status codes is an assumption, the mapping is unverified).
+   Rights are checked only for authenticated requests and before faults, so a fault never
+   hides a missing right;
 3. one request in flight per organisation. Netvisor documents that overlapping calls "cause
    various errors" without naming them; the simulator answers the second request with
    `TECHNICAL_ERROR :: Simultaneous requests ...` and HTTP 503 (a retryable server-side
@@ -31,7 +36,7 @@ import struct
 import threading
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -101,8 +106,14 @@ class SimulatorApp:
         *,
         connections: ConnectionRegistry | None = None,
         clock: Callable[[], float] = time.time,
+        denied_resources: Iterable[str] = (),
+        vendor_page_size: int | None = None,
     ) -> None:
+        if vendor_page_size is not None and vendor_page_size < 1:
+            raise ValueError("vendor_page_size must be at least 1")
         self.company = company
+        self.denied_resources = denied_resource_names(denied_resources)
+        self.vendor_page_size = vendor_page_size
         self.credentials = credentials or Credentials.demo()
         self.authenticator = Authenticator(self.credentials, clock=clock)
         self.faults = faults
@@ -157,6 +168,14 @@ class SimulatorApp:
             self._count(label, exc.code)
             log.info("%s rejected: %s", label, exc.code)
             await _error(exc.http_status, exc.code, exc.message)(scope, receive, send)
+            return
+        if resource in self.denied_resources:
+            self._count(label, "SERVICE_ACCESS_ERROR")
+            await _error(
+                403 if ctx.use_status_codes else 200,
+                "SERVICE_ACCESS_ERROR",
+                f"The integration has no access rights to interface resource {resource}.nv",
+            )(scope, receive, send)
             return
         with self._state_lock:
             if ctx.organisation_id in self._in_flight:
@@ -263,7 +282,9 @@ class SimulatorApp:
 
     def _handle(self, resource: str, params: dict[str, str], base_url: str) -> handlers.Reply:
         with self.company_lock:
-            return handlers.handle(self.company, resource, params, base_url)
+            return handlers.handle(
+                self.company, resource, params, base_url, vendor_page_size=self.vendor_page_size
+            )
 
     def ground_truth(
         self, resource: str, params: dict[str, Any] | None = None, base_url: str = ""
@@ -271,7 +292,9 @@ class SimulatorApp:
         """The records a request for `resource` with `params` carries, as the parser reads them."""
         raw = {k: str(v) for k, v in (params or {}).items()}
         with self.company_lock:
-            reply = handlers.handle(self.company, resource, raw, base_url)
+            reply = handlers.handle(
+                self.company, resource, raw, base_url, vendor_page_size=self.vendor_page_size
+            )
             return reply.ground_truth()
 
     def _count(self, resource: str, outcome: str) -> None:
@@ -321,6 +344,20 @@ class SimulatorApp:
                 "faults_injected": dict(sorted(self.faults_injected.items())),
                 "authenticated_requests": self._sequence,
             }
+
+
+def denied_resource_names(names: Iterable[str]) -> frozenset[str]:
+    """`["CustomerList.nv", "getvendor"]` -> `{"customerlist", "getvendor"}`; an unknown name
+    is an error, so a typo cannot leave a right granted that a test meant to deny."""
+    result = set()
+    for raw in names:
+        name = raw.strip().lower().removesuffix(".nv")
+        if not name:
+            continue
+        if name not in handlers.RESOURCES:
+            raise ValueError(f"unknown Netvisor resource to deny: {raw!r}")
+        result.add(name)
+    return frozenset(result)
 
 
 def _url_as_received(scope: Scope, headers: Headers) -> str:

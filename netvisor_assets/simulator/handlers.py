@@ -19,7 +19,9 @@ Assumptions where the reference is [unverified] or silent (reference section num
   filter, so `invoicesabovenetvisorkey` walks past the cap (4.5); other lists are uncapped;
 - `getvendor.nv` pages (500) apply to `changedsince`; `X-Netvisor-Pagination-Previous-Page`
   and `-Next-Page` are omitted when there is no such page (4.3); `netvisorkeylist` is capped
-  at 500 like the other key lists;
+  at 500 like the other key lists. The page size is server-defined (the doc example shows
+  100), so `SimulatorServer(vendor_page_size=...)` sets it: a test knob that makes a company
+  with few vendors page for real;
 - a `getsalesinvoice`/`getorder`/`getpurchaseinvoice`/`getpurchaseorder` key list silently
   omits unknown keys; a single unknown key answers the empty entity (4.6, 4.8);
   `getproduct.nv?idlist=` answers `Products` -> `Product`*;
@@ -85,9 +87,17 @@ def invalid(message: str) -> ApiError:
 class Params:
     """Query parameters with case-insensitive names and Netvisor's value formats."""
 
-    def __init__(self, raw: Mapping[str, str], base_url: str = "") -> None:
+    def __init__(
+        self,
+        raw: Mapping[str, str],
+        base_url: str = "",
+        *,
+        vendor_page_size: int | None = None,
+    ) -> None:
         self.raw = {k.lower(): v for k, v in raw.items()}
         self.base_url = base_url.rstrip("/")
+        # Server-defined (reference 4.3); None = VENDOR_PAGE_SIZE as it is when asked.
+        self.vendor_page_size = vendor_page_size
 
     def get(self, name: str) -> str | None:
         value = self.raw.get(name)
@@ -365,17 +375,18 @@ def getvendor(company: CompanyLike, p: Params) -> Reply:
     page = p.int("page") or 1
     if page < 1:
         raise invalid("Parameter page must be 1 or greater")
+    size = p.vendor_page_size or VENDOR_PAGE_SIZE
     matching = _modified_window(company, "vendors", since, None)
     total = len(matching)
-    rows = matching[(page - 1) * VENDOR_PAGE_SIZE : page * VENDOR_PAGE_SIZE]
+    rows = matching[(page - 1) * size : page * size]
     headers = {
         "X-Netvisor-Pagination-Current-Page": str(page),
-        "X-Netvisor-Pagination-Limit": str(VENDOR_PAGE_SIZE),
+        "X-Netvisor-Pagination-Limit": str(size),
         "X-Netvisor-Pagination-Total-Count": str(total),
     }
     if page > 1:
         headers["X-Netvisor-Pagination-Previous-Page"] = str(page - 1)
-    if page * VENDOR_PAGE_SIZE < total:
+    if page * size < total:
         headers["X-Netvisor-Pagination-Next-Page"] = str(page + 1)
     reply = _listing("vendors", "vendor", rows, VENDOR_STYLE)
     reply.headers = headers
@@ -1196,11 +1207,16 @@ def resource_name(path: str) -> str | None:
 
 
 def handle(
-    company: CompanyLike, resource: str, params: Mapping[str, str], base_url: str = ""
+    company: CompanyLike,
+    resource: str,
+    params: Mapping[str, str],
+    base_url: str = "",
+    *,
+    vendor_page_size: int | None = None,
 ) -> Reply:
     """Run the handler of `resource` (lower-case name without `.nv`)."""
     name = resource.lower().removesuffix(".nv")
     handler = RESOURCES.get(name)
     if handler is None:
         raise ApiError("INVALID_DATA", f"Unknown resource {resource}", 404)
-    return handler(company, Params(params, base_url))
+    return handler(company, Params(params, base_url, vendor_page_size=vendor_page_size))

@@ -17,6 +17,7 @@ import logging
 import socket
 import threading
 import time
+from collections.abc import Iterable
 from typing import Any
 
 import uvicorn
@@ -71,7 +72,13 @@ class SimulatorServer:
         size: str = "small",
         start_date: dt.date | None = None,
         log_level: str = "warning",
+        denied_resources: Iterable[str] = (),
+        vendor_page_size: int | None = None,
     ) -> None:
+        """`denied_resources` (e.g. `{"customerlist"}`) answer SERVICE_ACCESS_ERROR, as for an
+        integration lacking those rights. `vendor_page_size` is a test knob: getvendor.nv's
+        page size is server-defined (500 at Netvisor, the default), a smaller one makes a
+        small company page for real."""
         if company is None:
             from netvisor_assets.simulator.company import generate_company
 
@@ -85,7 +92,13 @@ class SimulatorServer:
         self.credentials = credentials or Credentials.demo()
         self.connections = ConnectionRegistry()
         self.app = SimulatorApp(
-            company, self.credentials, faults, latency, connections=self.connections
+            company,
+            self.credentials,
+            faults,
+            latency,
+            connections=self.connections,
+            denied_resources=denied_resources,
+            vendor_page_size=vendor_page_size,
         )
         self.host = host
         self._requested_port = port

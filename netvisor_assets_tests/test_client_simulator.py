@@ -1,0 +1,1010 @@
+"""Contract: `NetvisorClient` works against the Netvisor simulator over real HTTP on loopback.
+
+No mocks: every test starts a `SimulatorServer` on a free port and the client talks to it
+through its own transport, signing, retries and parsing.
+
+- Every fetch function returns exactly the simulator's ground truth, compared with a plain
+  `==`: the expected records come from `sim.ground_truth` for the request Netvisor documents
+  (written out here as query strings, independently of the client's formatting), or from the
+  company's live keys for list-then-detail functions. Each case also fixes how many HTTP
+  requests the function needs, and is non-empty where the company has data.
+- Paging and batching for real (`small` company, 1503 sales invoices): salesinvoicelist.nv is
+  walked past its 500-row cap, getsalesinvoice.nv gets 500 keys per call, getproduct.nv 400,
+  getvendor.nv pages follow the pagination headers (the simulator's `vendor_page_size` test
+  knob makes 40 vendors span three pages). Request counts are asserted on both ends
+  (`client.requests_made`, `sim.requests_served`).
+- Deleted-record resources return every deletion of all seven kinds as the company's clock
+  moves on (`sim.advance`).
+- Retries recover from every injected fault (TECHNICAL_ERROR, HTTP 503, connection reset,
+  truncated body, REQUEST_NOT_UNIQUE, a stalled response with a short read timeout): the
+  fetches still return the complete, correct records, and each fault cost exactly one extra
+  request.
+- Errors end to end: wrong keys, ids or organisation -> AuthenticationFailed; a resource the
+  integration has no rights to -> ServiceAccessError (simulator `denied_resources`, CLI
+  `--deny`); a closed port -> NetvisorUnavailable; `check_connection` names each problem;
+  configuration errors are not retried; no key appears in an exception, a check message or a
+  log record (captured at DEBUG).
+- Two threads with two clients for the same company never overlap at the simulator, which
+  answers overlapping requests with its "simultaneous requests" TECHNICAL_ERROR.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import re
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from netvisor_assets import settings
+from netvisor_assets.netvisor import client as client_module
+from netvisor_assets.netvisor.client import NetvisorClient
+from netvisor_assets.netvisor.errors import (
+    AuthenticationFailed,
+    NetvisorError,
+    NetvisorUnavailable,
+    ServiceAccessError,
+    TechnicalError,
+)
+from netvisor_assets.simulator import (
+    Credentials,
+    FaultConfig,
+    LatencyConfig,
+    SimulatorServer,
+    generate_company,
+)
+from netvisor_assets.simulator.app import denied_resource_names
+
+HELSINKI = ZoneInfo("Europe/Helsinki")
+UTC = dt.UTC
+
+# Distinctive keys, so a leak into a message or a log record is found by a plain substring test.
+CREDS = Credentials(
+    customer_id="IT_CUSTOMER",
+    customer_key="ck-SECRET-it-4f1e9a7c",
+    partner_id="IT_PARTNER",
+    partner_key="pk-SECRET-it-b27c03d5",
+    organisation_id=settings.DEMO_ORGANISATION_ID,
+)
+WRONG_KEY = "ck-SECRET-wrong-91d0e2"
+SECRETS = (CREDS.customer_key, CREDS.partner_key, WRONG_KEY)
+_CREDENTIAL_FIELDS = (
+    "sender",
+    "customer_id",
+    "customer_key",
+    "partner_id",
+    "partner_key",
+    "organisation_id",
+)
+# Tests do not need Netvisor's patience: retries after a few milliseconds.
+FAST = {"backoff_initial": 0.005, "backoff_max": 0.02, "timeout": 10.0, "connect_timeout": 2.0}
+VENDOR_PAGE = 16  # the small company's 40 vendors span three getvendor.nv pages
+
+
+def make_client(url: str, **overrides: Any) -> NetvisorClient:
+    """A client for `CREDS` at `url`; credential fields and client options may be overridden."""
+    fields: dict[str, Any] = {
+        "sender": settings.DEMO_SENDER,
+        "customer_id": CREDS.customer_id,
+        "customer_key": CREDS.customer_key,
+        "partner_id": CREDS.partner_id,
+        "partner_key": CREDS.partner_key,
+        "organisation_id": CREDS.organisation_id,
+    }
+    options = dict(FAST)
+    for name, value in overrides.items():
+        (fields if name in _CREDENTIAL_FIELDS else options)[name] = value
+    return NetvisorClient(url, **fields, **options)
+
+
+@pytest.fixture
+def connect() -> Iterator[Callable[..., NetvisorClient]]:
+    """`connect(sim_or_url, **overrides)`; every client is closed after the test."""
+    clients: list[NetvisorClient] = []
+
+    def make(target: SimulatorServer | str, **overrides: Any) -> NetvisorClient:
+        url = target if isinstance(target, str) else target.url
+        clients.append(make_client(url, **overrides))
+        return clients[-1]
+
+    yield make
+    for c in clients:
+        c.close()
+
+
+@pytest.fixture(scope="module")
+def tiny() -> Iterator[SimulatorServer]:
+    """One month of a tiny company (2025-01); read only, so shared by the module."""
+    with SimulatorServer(generate_company(seed=1, size="tiny"), CREDS) as sim:
+        yield sim
+
+
+@pytest.fixture(scope="module")
+def small() -> Iterator[SimulatorServer]:
+    """A year of a small company: 1503 sales invoices, 553 purchase invoices, 40 vendors."""
+    company = generate_company(seed=1, size="small")
+    with SimulatorServer(company, CREDS, vendor_page_size=VENDOR_PAGE) as sim:
+        yield sim
+
+
+# ------------------------------------------------------------------------- expectations
+
+
+def keys_of(records: Sequence[dict]) -> list[int]:
+    return [r["netvisorkey"] for r in records]
+
+
+def truth(resource: str, **params: Any) -> Callable[[SimulatorServer], list[dict]]:
+    return lambda sim: sim.ground_truth(resource, params)
+
+
+def detail_truth(
+    sim: SimulatorServer,
+    resource: str,
+    key_param: str,
+    keys: Sequence[int],
+    cap: int = 500,
+    **extra: Any,
+) -> list[dict]:
+    """Ground truth of a detail resource for `keys`, asked in chunks the resource accepts."""
+    records: list[dict] = []
+    for i in range(0, len(keys), cap):
+        chunk = ",".join(str(k) for k in keys[i : i + cap])
+        records.extend(sim.ground_truth(resource, {key_param: chunk, **extra}))
+    return records
+
+
+@dataclass(frozen=True)
+class Detail:
+    """How a kind's details are asked: resource, key parameter, cap and fixed parameters."""
+
+    kind: str
+    resource: str
+    key_param: str
+    cap: int = 500
+    extra: tuple[tuple[str, str], ...] = ()
+
+    def of(self, sim: SimulatorServer, keys: Sequence[int]) -> list[dict]:
+        return detail_truth(sim, self.resource, self.key_param, keys, self.cap, **dict(self.extra))
+
+    def all(self, sim: SimulatorServer) -> list[dict]:
+        """Details of every live record of the kind, from the company itself."""
+        return self.of(sim, sim.company.keys(self.kind))
+
+
+NOPDF = (("pdfimage", "nopdf"), ("showcommentlines", "1"))
+CUSTOMER = Detail("customers", "getcustomer", "idlist")
+VENDOR = Detail("vendors", "getvendor", "netvisorkeylist")
+PRODUCT = Detail("products", "getproduct", "idlist", 400)
+SALES_INVOICE = Detail("sales_invoices", "getsalesinvoice", "netvisorkeylist", extra=NOPDF)
+SALES_ORDER = Detail("sales_orders", "getorder", "netvisorkeylist", extra=NOPDF)
+PURCHASE_INVOICE = Detail(
+    "purchase_invoices",
+    "getpurchaseinvoice",
+    "netvisorkeylist",
+    extra=(("version", "2"), ("omitattachments", "true")),
+)
+PURCHASE_ORDER = Detail("purchase_orders", "getpurchaseorder", "netvisorkeylist")
+
+
+def listed(detail: Detail, resource: str, **params: Any) -> Callable[[SimulatorServer], list[dict]]:
+    """List-then-detail expectation: details of the keys the list's ground truth holds."""
+    return lambda sim: detail.of(sim, keys_of(sim.ground_truth(resource, params)))
+
+
+def live_keys(kind: str) -> Callable[[SimulatorServer], list[int]]:
+    return lambda sim: sim.company.keys(kind)
+
+
+@dataclass(frozen=True)
+class Case:
+    """One fetch call, what it must return, and how many requests it takes."""
+
+    id: str
+    fetch: Callable[[NetvisorClient, SimulatorServer], Any]
+    expected: Callable[[SimulatorServer], Any]
+    requests: int = 1
+    nonempty: bool = True
+
+
+D = dt.date
+JAN_1, JAN_31 = D(2025, 1, 1), D(2025, 1, 31)
+
+TINY_CASES = [
+    # customers
+    Case("customer_list", lambda c, s: c.customer_list(), truth("customerlist")),
+    Case(
+        "customer_list-changed_since",
+        lambda c, s: c.customer_list(changed_since=D(2025, 1, 2)),
+        truth("customerlist", changedsince="2025-01-02"),
+    ),
+    Case(
+        "customer_list-keyword",  # a space in the query value: encoded and signed as sent
+        lambda c, s: c.customer_list(keyword="Aurinko Ab"),
+        truth("customerlist", keyword="Aurinko Ab"),
+    ),
+    Case(
+        "get_customers",
+        lambda c, s: c.get_customers(s.company.keys("customers")),
+        CUSTOMER.all,
+    ),
+    Case("customers", lambda c, s: c.customers(), CUSTOMER.all, requests=2),
+    Case(
+        "customers-changed_since",
+        lambda c, s: c.customers(changed_since=D(2025, 1, 2)),
+        listed(CUSTOMER, "customerlist", changedsince="2025-01-02"),
+        requests=2,
+    ),
+    # vendors
+    Case("vendors", lambda c, s: c.vendors(), truth("getvendor", changedsince="2000-01-01")),
+    Case(
+        "vendors-changed_since-utc",  # 06:00:02 UTC is 08:00:02 in Helsinki (EET)
+        lambda c, s: c.vendors(changed_since=dt.datetime(2025, 1, 1, 6, 0, 2, tzinfo=UTC)),
+        truth("getvendor", changedsince="2025-01-01T08:00:02"),
+    ),
+    Case("get_vendors", lambda c, s: c.get_vendors(s.company.keys("vendors")), VENDOR.all),
+    # products
+    Case("product_list", lambda c, s: c.product_list(), truth("productlist")),
+    Case(
+        "product_list-changed_since",
+        lambda c, s: c.product_list(
+            changed_since=dt.datetime(2025, 1, 1, 8, 0, 4, tzinfo=HELSINKI)
+        ),
+        truth("productlist", changedsince="2025-01-01T08:00:04"),
+    ),
+    Case("get_products", lambda c, s: c.get_products(s.company.keys("products")), PRODUCT.all),
+    Case("products", lambda c, s: c.products(), PRODUCT.all, requests=2),
+    # sales invoices
+    Case("sales_invoice_list", lambda c, s: c.sales_invoice_list(), truth("salesinvoicelist")),
+    Case(
+        "sales_invoice_list-dates",
+        lambda c, s: c.sales_invoice_list(D(2025, 1, 10), D(2025, 1, 20)),
+        truth("salesinvoicelist", begininvoicedate="2025-01-10", endinvoicedate="2025-01-20"),
+    ),
+    Case(
+        "sales_invoice_list-last_modified",
+        lambda c, s: c.sales_invoice_list(
+            last_modified_start=dt.datetime(2025, 1, 20, 12, tzinfo=UTC),
+            last_modified_end=D(2025, 1, 28),
+        ),
+        truth(
+            "salesinvoicelist",
+            lastmodifiedstart="2025-01-20T14:00:00",
+            lastmodifiedend="2025-01-28",
+        ),
+    ),
+    Case(
+        "sales_invoice_list-include_modified_payments",
+        lambda c, s: c.sales_invoice_list(
+            last_modified_start=D(2025, 1, 25),
+            last_modified_end=JAN_31,
+            include_modified_payments=True,
+        ),
+        truth(
+            "salesinvoicelist",
+            lastmodifiedstart="2025-01-25",
+            lastmodifiedend="2025-01-31",
+            includemodifiedpayments="1",
+        ),
+    ),
+    Case(
+        "get_sales_invoices",
+        lambda c, s: c.get_sales_invoices(s.company.keys("sales_invoices")),
+        SALES_INVOICE.all,
+    ),
+    Case("sales_invoices", lambda c, s: c.sales_invoices(), SALES_INVOICE.all, requests=2),
+    Case(
+        "sales_invoices-dates",
+        lambda c, s: c.sales_invoices(D(2025, 1, 10), D(2025, 1, 20)),
+        listed(
+            SALES_INVOICE,
+            "salesinvoicelist",
+            begininvoicedate="2025-01-10",
+            endinvoicedate="2025-01-20",
+        ),
+        requests=2,
+    ),
+    Case(
+        "sales_invoices-last_modified",
+        lambda c, s: c.sales_invoices(
+            last_modified_start=D(2025, 1, 20), last_modified_end=D(2025, 1, 28)
+        ),
+        listed(
+            SALES_INVOICE,
+            "salesinvoicelist",
+            lastmodifiedstart="2025-01-20",
+            lastmodifiedend="2025-01-28",
+        ),
+        requests=2,
+    ),
+    # sales orders
+    Case(
+        "sales_order_list",
+        lambda c, s: c.sales_order_list(),
+        truth("salesinvoicelist", listtype="preinvoice"),
+    ),
+    Case(
+        "sales_order_list-dates",
+        lambda c, s: c.sales_order_list(D(2025, 1, 20), D(2025, 1, 26)),
+        truth(
+            "salesinvoicelist",
+            listtype="preinvoice",
+            begininvoicedate="2025-01-20",
+            endinvoicedate="2025-01-26",
+        ),
+    ),
+    Case(
+        "get_sales_orders",
+        lambda c, s: c.get_sales_orders(s.company.keys("sales_orders")),
+        SALES_ORDER.all,
+    ),
+    Case("sales_orders", lambda c, s: c.sales_orders(), SALES_ORDER.all, requests=2),
+    # purchase invoices
+    Case(
+        "purchase_invoice_list",
+        lambda c, s: c.purchase_invoice_list(),
+        truth("purchaseinvoicelist"),
+    ),
+    Case(
+        "purchase_invoice_list-last_modified",
+        lambda c, s: c.purchase_invoice_list(
+            last_modified_start=D(2025, 1, 20), last_modified_end=JAN_31
+        ),
+        truth("purchaseinvoicelist", lastmodifiedstart="2025-01-20", lastmodifiedend="2025-01-31"),
+    ),
+    Case(
+        "get_purchase_invoices",
+        lambda c, s: c.get_purchase_invoices(s.company.keys("purchase_invoices")),
+        PURCHASE_INVOICE.all,
+    ),
+    Case("purchase_invoices", lambda c, s: c.purchase_invoices(), PURCHASE_INVOICE.all, requests=2),
+    Case(
+        "purchase_invoices-dates",
+        lambda c, s: c.purchase_invoices(JAN_1, D(2025, 1, 25)),
+        listed(
+            PURCHASE_INVOICE,
+            "purchaseinvoicelist",
+            begininvoicedate="2025-01-01",
+            endinvoicedate="2025-01-25",
+        ),
+        requests=2,
+    ),
+    # purchase orders
+    Case("purchase_order_list", lambda c, s: c.purchase_order_list(), truth("purchaseorderlist")),
+    Case(
+        "purchase_order_list-dates",
+        lambda c, s: c.purchase_order_list(D(2025, 1, 20), JAN_31),
+        truth("purchaseorderlist", limitbegindate="2025-01-20", limitenddate="2025-01-31"),
+    ),
+    Case(
+        "get_purchase_orders",
+        lambda c, s: c.get_purchase_orders(s.company.keys("purchase_orders")),
+        PURCHASE_ORDER.all,
+    ),
+    Case("purchase_orders", lambda c, s: c.purchase_orders(), PURCHASE_ORDER.all, requests=2),
+    # vouchers
+    Case(
+        "vouchers-window",
+        lambda c, s: c.vouchers(JAN_1, JAN_31),
+        truth("accountingledger", startdate="2025-01-01", enddate="2025-01-31", voucherstatus=1),
+    ),
+    Case(
+        "vouchers-window-two-months",  # one request per calendar month
+        lambda c, s: c.vouchers(D(2024, 12, 20), JAN_31),
+        truth("accountingledger", startdate="2024-12-20", enddate="2025-01-31", voucherstatus=1),
+        requests=2,
+    ),
+    Case(
+        "vouchers-changed_since",
+        lambda c, s: c.vouchers(changed_since=dt.datetime(2025, 1, 20, 9, 30, tzinfo=HELSINKI)),
+        truth("accountingledger", changedsince="2025-01-20T09:30:00", voucherstatus=1),
+    ),
+    Case(
+        "vouchers-last_modified",
+        lambda c, s: c.vouchers(
+            last_modified_start=D(2025, 1, 10), last_modified_end=D(2025, 1, 20)
+        ),
+        truth(
+            "accountingledger",
+            lastmodifiedstart="2025-01-10",
+            lastmodifiedend="2025-01-20",
+            voucherstatus=1,
+        ),
+    ),
+    Case(
+        "vouchers-keys",
+        lambda c, s: c.vouchers(keys=s.company.keys("vouchers")[3:9]),
+        lambda s: detail_truth(
+            s, "accountingledger", "netvisorkeylist", s.company.keys("vouchers")[3:9]
+        ),
+    ),
+    Case(
+        "vouchers-voucher_status-2",
+        lambda c, s: c.vouchers(JAN_1, JAN_31, voucher_status=2),
+        truth("accountingledger", startdate="2025-01-01", enddate="2025-01-31", voucherstatus=2),
+    ),
+    Case(
+        "vouchers-voucher_status-default",  # None: Netvisor's own default applies
+        lambda c, s: c.vouchers(JAN_1, JAN_31, voucher_status=None),
+        truth("accountingledger", startdate="2025-01-01", enddate="2025-01-31"),
+    ),
+    # payments
+    Case("sales_payments", lambda c, s: c.sales_payments(), truth("salespaymentlist")),
+    Case(
+        "sales_payments-dates",
+        lambda c, s: c.sales_payments(D(2025, 1, 18), D(2025, 1, 22)),
+        truth("salespaymentlist", begindate="2025-01-18", enddate="2025-01-22"),
+    ),
+    Case(
+        "sales_payments-last_modified",
+        lambda c, s: c.sales_payments(
+            last_modified_start=D(2025, 1, 19), last_modified_end=D(2025, 1, 28)
+        ),
+        truth("salespaymentlist", lastmodifiedstart="2025-01-19", lastmodifiedend="2025-01-28"),
+    ),
+    Case("purchase_payments", lambda c, s: c.purchase_payments(), truth("paymentlist")),
+    Case(
+        "purchase_payments-dates",
+        lambda c, s: c.purchase_payments(D(2025, 1, 20), D(2025, 1, 30)),
+        truth("paymentlist", limitbegindate="2025-01-20", limitenddate="2025-01-30"),
+    ),
+    # reference tables
+    Case("accounts", lambda c, s: c.accounts(), truth("accountlist")),
+    Case(
+        "account_list",
+        lambda c, s: c.account_list(),
+        lambda s: {
+            "companydefaultaccounts": s.company.company_default_accounts,
+            "accounts": s.ground_truth("accountlist"),
+        },
+    ),
+    Case(
+        "account_balances-dates",
+        lambda c, s: c.account_balances([D(2025, 1, 15), JAN_31]),
+        truth("accountbalance", balancedates="2025-01-15,2025-01-31"),
+    ),
+    Case(
+        "account_balances-dates-keys",
+        lambda c, s: c.account_balances([JAN_31], keys=[s.company.account_key("1910")]),
+        lambda s: s.ground_truth(
+            "accountbalance",
+            {"balancedates": "2025-01-31", "netvisorkeylist": s.company.account_key("1910")},
+        ),
+    ),
+    Case(
+        "account_balances-day-interval",
+        lambda c, s: c.account_balances(start=JAN_1, end=D(2025, 1, 10), interval="day"),
+        truth("accountbalance", balancedates="2025-01-01,2025-01-10", intervaltype=1),
+    ),
+    Case(
+        "account_balances-week-interval",
+        lambda c, s: c.account_balances(start=JAN_1, end=JAN_31, interval="week"),
+        truth("accountbalance", balancedates="2025-01-01,2025-01-31", intervaltype=2),
+    ),
+    Case("accounting_periods", lambda c, s: c.accounting_periods(), truth("accountingperiodlist")),
+    Case(
+        "period_lock_information",
+        lambda c, s: c.period_lock_information(),
+        lambda s: {k: v for k, v in s.company.period_lock_information.items() if k != "period"},
+    ),
+    Case("voucher_types", lambda c, s: c.voucher_types(), truth("vouchertypelist")),
+    Case("dimensions", lambda c, s: c.dimensions(), truth("dimensionlist", showhidden=1)),
+    Case(
+        "dimensions-visible", lambda c, s: c.dimensions(show_hidden=False), truth("dimensionlist")
+    ),
+    Case("payment_terms", lambda c, s: c.payment_terms(), truth("paymenttermlist")),
+    Case("sales_personnel", lambda c, s: c.sales_personnel(), truth("salespersonnellist")),
+]
+
+
+@pytest.mark.parametrize("case", TINY_CASES, ids=lambda case: case.id)
+def test_fetch_equals_ground_truth(case: Case, tiny: SimulatorServer, connect) -> None:
+    client = connect(tiny)
+    served = tiny.requests_served
+    got = case.fetch(client, tiny)
+    expected = case.expected(tiny)
+    assert got == expected
+    if case.nonempty:
+        assert expected, f"{case.id}: the case must have data to compare"
+    assert client.requests_made == case.requests
+    assert tiny.requests_served - served == case.requests
+
+
+def test_every_fetch_function_has_a_case() -> None:
+    """Adding a fetch function to the client without a simulator case fails here."""
+    fetch_functions = {
+        name
+        for name, value in vars(NetvisorClient).items()
+        if callable(value)
+        and not name.startswith("_")
+        and name not in {"close", "request", "build_url", "check_connection", "from_settings"}
+    }
+    covered = {case.id.split("-")[0] for case in TINY_CASES} | {"deleted"}
+    assert fetch_functions <= covered, sorted(fetch_functions - covered)
+
+
+# ------------------------------------------------------------------------- paging, batching
+
+
+def walked_list_truth(sim: SimulatorServer, cap: int = 500, **params: Any) -> list[dict]:
+    """salesinvoicelist.nv as Netvisor documents the walk: from the last key while full."""
+    rows: list[dict] = []
+    above = 0
+    while True:
+        page = sim.ground_truth("salesinvoicelist", {**params, "invoicesabovenetvisorkey": above})
+        assert len(page) <= cap
+        rows.extend(page)
+        if len(page) < cap:
+            return rows
+        above = page[-1]["netvisorkey"]
+
+
+def test_sales_invoice_list_walks_past_the_500_row_cap(small: SimulatorServer, connect) -> None:
+    keys = small.company.keys("sales_invoices")
+    assert len(keys) == 1503
+    assert len(small.ground_truth("salesinvoicelist")) == 500  # the cap bites
+    client = connect(small)
+    served = small.requests_served
+    rows = client.sales_invoice_list()
+    assert rows == walked_list_truth(small)
+    assert keys_of(rows) == keys
+    assert client.requests_made == small.requests_served - served == 4  # 500+500+500+3
+
+
+@pytest.mark.slow
+def test_sales_invoices_batches_500_keys_per_detail_call(small: SimulatorServer, connect) -> None:
+    client = connect(small)
+    served = small.requests_served
+    invoices = client.sales_invoices()
+    assert invoices == SALES_INVOICE.all(small)
+    assert len(invoices) == 1503
+    # 4 list pages, then 4 detail calls of 500, 500, 500 and 3 keys.
+    assert client.requests_made == small.requests_served - served == 8
+    assert small.stats()["per_outcome"].get("INVALID_DATA", 0) == 0  # no batch over the cap
+
+
+SALES_WALKS = [
+    pytest.param(
+        lambda c: c.sales_invoice_list(D(2025, 1, 1), D(2025, 12, 31)),
+        {"begininvoicedate": "2025-01-01", "endinvoicedate": "2025-12-31"},
+        id="invoice-dates",
+    ),
+    pytest.param(
+        lambda c: c.sales_invoice_list(
+            last_modified_start=D(2025, 1, 1), last_modified_end=D(2025, 12, 31)
+        ),
+        {"lastmodifiedstart": "2025-01-01", "lastmodifiedend": "2025-12-31"},
+        id="last-modified",
+    ),
+    pytest.param(
+        lambda c: c.sales_invoice_list(
+            last_modified_start=D(2025, 6, 1),
+            last_modified_end=D(2025, 12, 31),
+            include_modified_payments=True,
+        ),
+        {
+            "lastmodifiedstart": "2025-06-01",
+            "lastmodifiedend": "2025-12-31",
+            "includemodifiedpayments": "1",
+        },
+        id="include-modified-payments",
+    ),
+    pytest.param(
+        lambda c: c.sales_order_list(),
+        {"listtype": "preinvoice"},
+        id="orders",
+    ),
+]
+
+
+@pytest.mark.parametrize(("fetch", "params"), SALES_WALKS)
+def test_filtered_sales_lists_walk_the_cap_too(
+    fetch: Callable[[NetvisorClient], list[dict]], params: dict, small: SimulatorServer, connect
+) -> None:
+    client = connect(small)
+    expected = walked_list_truth(small, **params)
+    rows = fetch(client)
+    assert rows == expected and expected
+    assert client.requests_made == len(expected) // 500 + 1
+
+
+def test_sales_invoices_in_a_date_window_of_the_small_company(
+    small: SimulatorServer, connect
+) -> None:
+    client = connect(small)
+    got = client.sales_invoices(D(2025, 3, 1), D(2025, 3, 31))
+    expected = listed(
+        SALES_INVOICE,
+        "salesinvoicelist",
+        begininvoicedate="2025-03-01",
+        endinvoicedate="2025-03-31",
+    )(small)
+    assert got == expected and expected
+    assert client.requests_made == 2
+
+
+def test_purchase_invoices_batch_over_two_detail_calls(small: SimulatorServer, connect) -> None:
+    client = connect(small)
+    invoices = client.purchase_invoices()
+    assert invoices == PURCHASE_INVOICE.all(small)
+    assert len(invoices) == 553
+    assert client.requests_made == 3  # list, then 500 + 53 keys
+
+
+def test_get_products_batches_400_keys(small: SimulatorServer, connect) -> None:
+    """The small company has 40 products; 400 unknown keys (answered by omission, as
+    getproduct.nv does) push the key list into a second batch."""
+    real = small.company.keys("products")
+    unknown = list(range(900_001, 900_401))
+    client = connect(small)
+    served = small.requests_served
+    assert client.get_products(real + unknown) == PRODUCT.of(small, real)
+    assert client.requests_made == small.requests_served - served == 2
+
+
+def test_vendors_follow_the_pagination_headers(small: SimulatorServer, connect) -> None:
+    keys = small.company.keys("vendors")
+    assert len(keys) == 40
+    pages = [
+        small.ground_truth("getvendor", {"changedsince": "2000-01-01", "page": n})
+        for n in (1, 2, 3)
+    ]
+    assert [len(p) for p in pages] == [VENDOR_PAGE, VENDOR_PAGE, 40 - 2 * VENDOR_PAGE]
+    client = connect(small)
+    served = small.requests_served
+    vendors = client.vendors()
+    assert vendors == pages[0] + pages[1] + pages[2]
+    assert keys_of(vendors) == keys
+    assert client.requests_made == small.requests_served - served == 3
+    assert client.get_vendors(keys) == VENDOR.all(small)
+
+
+@pytest.mark.slow
+def test_vouchers_of_a_year_by_month_and_invalidated(small: SimulatorServer, connect) -> None:
+    client = connect(small)
+    year = client.vouchers(D(2025, 1, 1), D(2025, 12, 31))
+    assert client.requests_made == 12
+    whole = small.ground_truth(
+        "accountingledger", {"startdate": "2025-01-01", "enddate": "2025-12-31", "voucherstatus": 1}
+    )
+    by_key = sorted(year, key=lambda r: r["netvisorkey"])
+    assert by_key == sorted(whole, key=lambda r: r["netvisorkey"])
+    assert len(year) == len(whole) == len(small.company.keys("vouchers"))
+    invalidated = client.vouchers(D(2025, 6, 1), D(2025, 6, 30), voucher_status=3)
+    expected = small.ground_truth(
+        "accountingledger", {"startdate": "2025-06-01", "enddate": "2025-06-30", "voucherstatus": 3}
+    )
+    assert invalidated == expected and expected
+
+
+DELETED_KINDS = {
+    "vouchers": "vouchers",
+    "salesinvoices": "sales_invoices",
+    "salesorders": "sales_orders",
+    "salespayments": "sales_payments",
+    "purchaseinvoices": "purchase_invoices",
+    "purchaseorders": "purchase_orders",
+    "purchasepayments": "purchase_payments",
+}
+
+
+def test_deleted_records_of_all_seven_kinds(connect) -> None:
+    """The clock moves a day at a time; each kind is checked while its 7-day deletion history
+    is non-empty, with a date and with a datetime `since`."""
+    company = generate_company(seed=1, size="small")
+    with SimulatorServer(company, CREDS) as sim:
+        client = connect(sim)
+        checked: dict[str, int] = {}
+        for _day in range(120):
+            sim.advance(1)
+            week_ago = company.today - dt.timedelta(days=7)
+            for kind, company_kind in DELETED_KINDS.items():
+                if kind in checked or not company.deleted_since(company_kind, week_ago):
+                    continue
+                expected = sim.ground_truth(f"deleted{kind}", {"deletedsince": str(week_ago)})
+                got = client.deleted(kind, week_ago)
+                assert got == expected and expected, kind
+                assert {r["netvisorkey"] for r in got} <= {
+                    row["netvisorkey"] for row in company.deleted_since(company_kind, week_ago)
+                }
+                assert company.get(company_kind, got[0]["netvisorkey"]) is None
+                moment = got[0]["deletedate"]
+                later = client.deleted(kind, moment)
+                assert later == sim.ground_truth(
+                    f"deleted{kind}", {"deletedsince": moment.strftime("%Y-%m-%dT%H:%M:%S")}
+                )
+                assert got[0] in later
+                checked[kind] = len(got)
+            if len(checked) == len(DELETED_KINDS):
+                break
+        assert set(checked) == set(DELETED_KINDS), f"no deletions seen for {checked.keys()}"
+
+
+# ------------------------------------------------------------------------- retries
+
+
+def workload(client: NetvisorClient) -> list[Any]:
+    """Eight requests' worth of fetches across list, detail and ledger resources."""
+    return [
+        client.customers(),
+        client.sales_invoices(),
+        client.vouchers(JAN_1, JAN_31),
+        client.vendors(),
+        client.accounts(),
+        client.sales_payments(),
+    ]
+
+
+def workload_truth(sim: SimulatorServer) -> list[Any]:
+    return [
+        CUSTOMER.all(sim),
+        SALES_INVOICE.all(sim),
+        sim.ground_truth(
+            "accountingledger",
+            {"startdate": "2025-01-01", "enddate": "2025-01-31", "voucherstatus": 1},
+        ),
+        sim.ground_truth("getvendor", {"changedsince": "2000-01-01"}),
+        sim.ground_truth("accountlist"),
+        sim.ground_truth("salespaymentlist"),
+    ]
+
+
+WORKLOAD_REQUESTS = 8
+
+FAULT_CASES = [
+    pytest.param("technical_error", FaultConfig(technical_error_rate=0.4, seed=3), id="technical"),
+    pytest.param("http_503", FaultConfig(http_503_rate=0.4, seed=3), id="http-503"),
+    pytest.param("reset", FaultConfig(reset_rate=0.4, seed=3), id="connection-reset"),
+    pytest.param("truncate", FaultConfig(truncate_rate=0.4, seed=3), id="truncated-body"),
+    pytest.param("not_unique", FaultConfig(not_unique_rate=0.4, seed=3), id="not-unique"),
+]
+
+
+@pytest.mark.parametrize(("kind", "faults"), FAULT_CASES)
+def test_retries_recover_from_injected_faults(
+    kind: str, faults: FaultConfig, connect, caplog
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    with SimulatorServer(generate_company(seed=1, size="tiny"), CREDS, faults=faults) as sim:
+        client = connect(sim, max_attempts=10)
+        assert workload(client) == workload_truth(sim)
+        stats = sim.stats()
+        injected = stats["faults_injected"]
+        assert set(injected) == {kind} and injected[kind] >= 2
+        # Every fault cost exactly one extra request, and every fetch completed.
+        assert stats["per_outcome"]["OK"] == WORKLOAD_REQUESTS
+        assert client.requests_made == WORKLOAD_REQUESTS + injected[kind]
+        assert sim.requests_served == client.requests_made
+    retries = [r for r in caplog.records if "retrying" in r.getMessage()]
+    assert len(retries) == injected[kind]
+    assert_no_secrets(records=caplog.records)
+
+
+@pytest.mark.slow
+def test_retries_recover_from_a_stalled_response(connect, caplog) -> None:
+    """A stalled response runs into the client's read timeout; the retry may then meet the
+    stalled request still in flight at the server (answered as a simultaneous request) and
+    backs off until it is done, as against Netvisor."""
+    latency = LatencyConfig(stall_rate=0.25, stall_seconds=0.8)
+    caplog.set_level(logging.WARNING, logger="netvisor_assets.netvisor.client")
+    with SimulatorServer(generate_company(seed=1, size="tiny"), CREDS, latency=latency) as sim:
+        client = connect(sim, timeout=0.3, backoff_initial=0.05, backoff_max=0.2, max_attempts=15)
+        assert workload(client) == workload_truth(sim)
+        outcomes = sim.stats()["per_outcome"]
+    timeouts = sum("ReadTimeout" in r.getMessage() for r in caplog.records)
+    assert timeouts >= 1
+    # A stalled request is answered (into a closed connection) once its stall is over.
+    assert outcomes["OK"] == WORKLOAD_REQUESTS + timeouts
+    assert set(outcomes) <= {"OK", "SIMULTANEOUS"}
+    assert client.requests_made == sum(outcomes.values()) > WORKLOAD_REQUESTS
+
+
+# ------------------------------------------------------------------------- errors
+
+
+def assert_no_secrets(*texts: object, records: Sequence[logging.LogRecord] = ()) -> None:
+    blobs = [str(t) for t in texts]
+    for record in records:
+        blobs.append(record.getMessage())
+        if record.exc_info and record.exc_info[1] is not None:
+            blobs.append(str(record.exc_info[1]))
+    for blob in blobs:
+        for secret in SECRETS:
+            assert secret not in blob
+
+
+WRONG_CREDENTIALS = [
+    pytest.param({"customer_key": WRONG_KEY}, id="customer-key"),
+    pytest.param({"partner_key": WRONG_KEY}, id="partner-key"),
+    pytest.param({"customer_id": "SOMEONE_ELSE"}, id="customer-id"),
+    pytest.param({"partner_id": "OTHER_PARTNER"}, id="partner-id"),
+    pytest.param({"organisation_id": "1572860-0"}, id="organisation-id"),
+]
+
+
+@pytest.mark.parametrize("wrong", WRONG_CREDENTIALS)
+def test_wrong_credentials_fail_authentication(
+    wrong: dict, tiny: SimulatorServer, connect, caplog
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    client = connect(tiny, **wrong)
+    with pytest.raises(AuthenticationFailed) as failure:
+        client.customer_list()
+    assert client.requests_made == 1  # a configuration error is not retried
+    check = client.check_connection()
+    assert not check.ok and check.problem == "authentication_failed"
+    assert "NETVISOR_CUSTOMER_ID" in check.hint
+    assert_no_secrets(
+        failure.value, failure.value.message, check, repr(client), records=caplog.records
+    )
+
+
+def test_missing_rights_are_a_service_access_error(connect, caplog) -> None:
+    caplog.set_level(logging.DEBUG)
+    company = generate_company(seed=1, size="tiny")
+    denied = {"customerlist.nv", "GetSalesInvoice"}
+    with SimulatorServer(company, CREDS, denied_resources=denied) as sim:
+        client = connect(sim)
+        check = client.check_connection()
+        assert not check.ok and check.problem == "service_access"
+        assert "customerlist" in check.message
+        with pytest.raises(ServiceAccessError) as failure:
+            client.customer_list()
+        with pytest.raises(ServiceAccessError):
+            client.sales_invoices()  # the list is granted, the details are not
+        assert client.requests_made == 4  # check, list, invoice list, invoice details: once each
+        assert client.vendors() == sim.ground_truth("getvendor", {"changedsince": "2000-01-01"})
+        assert sim.stats()["per_outcome"]["SERVICE_ACCESS_ERROR"] == 3
+        # Rights are checked after authentication: wrong keys still say so.
+        impostor = connect(sim, customer_key=WRONG_KEY)
+        assert impostor.check_connection().problem == "authentication_failed"
+    assert_no_secrets(failure.value, check, records=caplog.records)
+
+
+def test_denied_resource_names_are_validated() -> None:
+    assert denied_resource_names(["CustomerList.nv", " getvendor ", ""]) == {
+        "customerlist",
+        "getvendor",
+    }
+    with pytest.raises(ValueError, match="unknown Netvisor resource"):
+        denied_resource_names(["customerlists.nv"])
+
+
+def closed_port() -> int:
+    """A loopback port with nothing listening (bound, then released)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_unreachable_host_is_unavailable(connect, caplog) -> None:
+    caplog.set_level(logging.DEBUG)
+    url = f"http://127.0.0.1:{closed_port()}"
+    client = connect(url, max_attempts=3)
+    with pytest.raises(NetvisorUnavailable) as failure:
+        client.customer_list()
+    assert client.requests_made == 3  # retried: the host may come back
+    assert "127.0.0.1" in failure.value.message
+    check = client.check_connection()
+    assert not check.ok and check.problem == "unavailable"
+    assert url in check.message
+    assert_no_secrets(failure.value, check, records=caplog.records)
+
+
+def test_check_connection_succeeds_with_the_right_credentials(tiny, connect) -> None:
+    check = connect(tiny).check_connection()
+    assert check.ok and check.problem == "none"
+    assert CREDS.organisation_id in check.message
+
+
+@pytest.mark.slow
+def test_cli_denies_resources_and_pages_vendors(connect) -> None:
+    """`python -m netvisor_assets.simulator --deny ... --vendor-page-size ...` end to end."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NETVISOR_")}
+    command = [
+        sys.executable,
+        "-m",
+        "netvisor_assets.simulator",
+        "--port",
+        "0",
+        "--size",
+        "tiny",
+        "--deny",
+        "customerlist.nv,productlist",
+        "--vendor-page-size",
+        "2",
+    ]
+    proc = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env
+    )
+    try:
+        url = None
+        deadline = time.monotonic() + 60
+        assert proc.stdout is not None
+        while url is None and time.monotonic() < deadline:
+            line = proc.stdout.readline()
+            if not line and proc.poll() is not None:
+                break
+            match = re.search(r"ready at (http://\S+)", line)
+            url = match.group(1) if match else None
+        assert url, "the simulator CLI did not start"
+        demo = Credentials.demo()
+        client = connect(
+            url,
+            customer_id=demo.customer_id,
+            customer_key=demo.customer_key,
+            partner_id=demo.partner_id,
+            partner_key=demo.partner_key,
+            organisation_id=demo.organisation_id,
+        )
+        assert client.check_connection().problem == "service_access"
+        with pytest.raises(ServiceAccessError):
+            client.product_list()
+        before = client.requests_made
+        vendors = client.vendors()
+        assert len(vendors) == 5
+        assert client.requests_made - before == 3  # pages of 2, 2 and 1
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+# ------------------------------------------------------------------------- serialisation
+
+
+def _hammer(clients: Sequence[NetvisorClient], rounds: int) -> list[BaseException]:
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(len(clients))
+
+    def run(client: NetvisorClient) -> None:
+        try:
+            barrier.wait()
+            for _ in range(rounds):
+                client.customer_list()
+                client.payment_terms()
+        except BaseException as exc:  # noqa: BLE001 - reported to the test thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(c,)) for c in clients]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    return errors
+
+
+def test_two_threads_two_clients_never_overlap(connect) -> None:
+    """With one attempt per request, an overlap would surface as the simulator's
+    "simultaneous requests" TECHNICAL_ERROR; latency widens every request's window."""
+    company = generate_company(seed=1, size="tiny")
+    with SimulatorServer(company, CREDS, latency=LatencyConfig(mean_ms=3)) as sim:
+        clients = [connect(sim, max_attempts=1) for _ in range(2)]
+        errors = _hammer(clients, rounds=15)
+        assert errors == []
+        stats = sim.stats()
+        assert stats["per_outcome"] == {"OK": 60}
+        assert [c.requests_made for c in clients] == [30, 30]
+
+
+def test_overlap_detection_is_real_without_the_shared_gate(connect) -> None:
+    """Control for the test above: two clients that do not share the per-company gate do
+    overlap, and the simulator reports it."""
+    company = generate_company(seed=1, size="tiny")
+    with SimulatorServer(company, CREDS, latency=LatencyConfig(mean_ms=3)) as sim:
+        clients = [connect(sim, max_attempts=1) for _ in range(2)]
+        clients[1]._gate = client_module._Gate()  # white-box: a gate of its own
+        errors = _hammer(clients, rounds=15)
+        assert sim.stats()["per_outcome"].get("SIMULTANEOUS", 0) >= 1
+        assert errors and all(isinstance(e, TechnicalError) for e in errors)
+        assert all("Simultaneous" in str(e) for e in errors)
+        assert all(isinstance(e, NetvisorError) for e in errors)
