@@ -8,6 +8,7 @@ tables get a run that merges only the records changed since the cursor.
 """
 
 import datetime as dt
+import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -44,7 +45,12 @@ class ChangePlan:
 
     days: dict[str, set[dt.date]] = field(default_factory=dict)
     merges: dict[str, str] = field(default_factory=dict)
+    # Reference tables whose content differs from what the last tick saw, and the new digests.
+    refreshes: set[str] = field(default_factory=set)
+    digests: dict[str, str] = field(default_factory=dict)
     requests: int = 0
+    # Netvisor's clock when the tick started: the next tick's change window starts here.
+    server_time: dt.datetime | None = None
 
     def ranges(self, source: str) -> list[tuple[dt.date, dt.date]]:
         """The source's days as contiguous inclusive ranges: one run per range."""
@@ -74,33 +80,47 @@ def plan_changes(
     warehouse: Warehouse,
     selection: Selection,
     since: dt.datetime,
-    now: dt.datetime,
     first_day: dt.date,
     last_day: dt.date,
+    digests: dict[str, str] | None = None,
 ) -> ChangePlan:
-    """Ask Netvisor what changed in [since, now] and map it to runs."""
+    """Ask Netvisor what changed since `since` and map it to runs.
+
+    Windows are open-ended (the upper bound is a day past our clock) and the cursor is
+    Netvisor's own clock from the responses, so neither clock skew nor a slow tick loses an
+    update; the overlap re-reads the edge.
+    """
     plan = ChangePlan()
     before = client.requests_made
-    new_days = _days(max(since.astimezone(HELSINKI).date(), first_day), last_day)
+    end = dt.datetime.now(HELSINKI) + dt.timedelta(days=1)
+    no_filter: list[Source] = []
     for source in SOURCES:
         if not any(selection.is_selected(t.name) for t in source.tables):
             continue
         if source.mode is SyncMode.MERGE:
-            if source.changes is not None and source.changes(client, since, now):
+            if source.changes is not None and source.changes(client, since, end):
                 plan.merges[source.name] = since.isoformat()
+            continue
+        if source.mode is SyncMode.FULL_REFRESH:
+            # No change filter exists; one request reads the whole (small) table, and a
+            # digest of it tells whether the last tick saw the same content.
+            assert source.fetch_all is not None
+            digest = _digest(source.fetch_all(client))
+            plan.digests[source.name] = digest
+            if digests is None or digests.get(source.name) != digest:
+                plan.refreshes.add(source.name)
             continue
         if source.mode is not SyncMode.PARTITIONED or source.name == BALANCES_SOURCE:
             continue
         days: set[dt.date] = set()
         keys: set[int] = set()
         if source.changes is not None:
-            for key, day in source.changes(client, since, now):
+            for key, day in source.changes(client, since, end):
                 keys.add(key)
                 if day is not None:
                     days.add(day)
         else:
-            # No change filter (paymentlist.nv): re-read the days since the last tick.
-            days |= new_days
+            no_filter.append(source)
         if source.deleted_kind is not None:
             deleted = client.deleted(source.deleted_kind, since.astimezone(HELSINKI).date())
             keys |= {r["netvisorkey"] for r in deleted}
@@ -108,14 +128,26 @@ def plan_changes(
         in_range = {d for d in days if first_day <= d <= last_day}
         if in_range:
             plan.days[source.name] = in_range
+    plan.server_time = client.server_time
+    # Days from the last tick up to Netvisor's today (nothing later can hold data yet).
+    today = (plan.server_time or end).astimezone(HELSINKI).date()
+    new_days = _days(max(since.astimezone(HELSINKI).date(), first_day), min(last_day, today))
+    for source in no_filter:
+        # No change filter (paymentlist.nv): re-read the days since the last tick.
+        plan.days[source.name] = plan.days.get(source.name, set()) | new_days
     if selection.is_selected("account_balances"):
         # A balance is cumulative: a posting on day D changes every closing balance from D on,
         # and every new day has balances even without postings.
         start = min(plan.days.get(LEDGER_SOURCE, set()) | new_days, default=None)
         if start is not None:
-            plan.days[BALANCES_SOURCE] = _days(start, last_day)
+            plan.days[BALANCES_SOURCE] = _days(start, min(last_day, today))
     plan.requests = client.requests_made - before
     return plan
+
+
+def _digest(records: list[dict]) -> str:
+    text = json.dumps(records, default=str, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def _days(first: dt.date, last: dt.date) -> set[dt.date]:
@@ -149,6 +181,15 @@ def run_requests(
                     tags=tags,
                 )
             )
+        if source.name in plan.refreshes:
+            requests.append(
+                dg.RunRequest(
+                    run_key=f"{run_key_prefix}:{source.name}:refresh",
+                    job_name=REFERENCE_JOB,
+                    asset_selection=keys,
+                    tags={"netvisor/trigger": SENSOR_NAME},
+                )
+            )
         if source.name in plan.merges:
             requests.append(
                 dg.RunRequest(
@@ -168,11 +209,19 @@ def run_requests(
     return requests
 
 
-def read_cursor(cursor: str | None, now: dt.datetime) -> dt.datetime:
-    """The start of the change window: last tick's start minus the overlap."""
-    if not cursor:
-        return now - INITIAL_LOOKBACK
-    return dt.datetime.fromisoformat(json.loads(cursor)["since"]) - OVERLAP
+def read_digests(cursor: str | None) -> dict[str, str] | None:
+    """Digests of the reference tables as the last tick saw them (None on the first tick)."""
+    return json.loads(cursor).get("digests") if cursor else None
+
+
+def change_window_start(cursor: str | None, client: NetvisorClient) -> dt.datetime:
+    """Last tick's Netvisor time minus the overlap; on the first tick, a week back from
+    Netvisor's clock (read from the connection check's response)."""
+    if cursor:
+        return dt.datetime.fromisoformat(json.loads(cursor)["since"]) - OVERLAP
+    client.check_connection()
+    now = client.server_time or dt.datetime.now(HELSINKI)
+    return now - INITIAL_LOOKBACK
 
 
 def build_changes_sensor(
@@ -197,7 +246,6 @@ def build_changes_sensor(
         context: dg.SensorEvaluationContext, netvisor: NetvisorResource
     ) -> dg.SensorResult:
         now = dt.datetime.now(HELSINKI)
-        since = read_cursor(context.cursor, now)
         if partitions_def is not None:
             keys = partitions_def.get_partition_keys()
             first_day = dt.date.fromisoformat(keys[0]) if keys else now.date()
@@ -205,15 +253,24 @@ def build_changes_sensor(
         else:
             first_day = last_day = now.date()
         with netvisor.get_client() as client:
+            since = change_window_start(context.cursor, client)
             plan = plan_changes(
-                client, warehouse_from_env(), selection, since, now, first_day, last_day
+                client,
+                warehouse_from_env(),
+                selection,
+                since,
+                first_day,
+                last_day,
+                read_digests(context.cursor),
             )
         requests = run_requests(plan, selection, run_key_prefix=now.isoformat())
         context.log.info(
             f"changes since {since.isoformat()}: {len(requests)} runs, "
             f"{plan.requests} Netvisor requests"
         )
-        return dg.SensorResult(run_requests=requests, cursor=json.dumps({"since": now.isoformat()}))
+        server_now = plan.server_time or now
+        cursor = {"since": server_now.isoformat(), "digests": plan.digests}
+        return dg.SensorResult(run_requests=requests, cursor=json.dumps(cursor))
 
     return netvisor_changes
 

@@ -35,7 +35,7 @@ def build_definitions(
     kind = WarehouseSettings.from_env().backend
     assets = build_assets(settings.ledger_start_date, selection, kind)
     jobs = build_jobs(selection)
-    sensor_jobs = [jobs[name] for name in (PARTITIONED_JOB, MERGE_JOB) if name in jobs]
+    sensor_jobs = list(jobs.values())
     sensors = (
         [build_changes_sensor(selection, daily_partitions(settings.ledger_start_date), sensor_jobs)]
         if sensor_jobs

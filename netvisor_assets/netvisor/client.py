@@ -24,6 +24,7 @@ Keys and MACs never reach logs or exception messages.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import re
@@ -60,6 +61,7 @@ from netvisor_assets.netvisor.xml import (
     Envelope,
     RecordPath,
     iter_records,
+    parse_datetime,
     parse_payload,
 )
 
@@ -98,6 +100,8 @@ INTERVALS = {"day": 1, "week": 2, "month": 3, "year": 4}
 # Characters that pass through httpx unchanged in a query value; anything else is
 # percent-encoded by us so the signed URL and the sent URL are the same string.
 _QUERY_SAFE = "-._~:,"
+_TIMESTAMP = re.compile(rb"<TimeStamp>\s*([^<]+?)\s*</TimeStamp>", re.IGNORECASE)
+_TIMESTAMP_WINDOW = 1024
 _PAGINATION = "X-Netvisor-Pagination-"
 
 T = TypeVar("T")
@@ -248,6 +252,7 @@ class NetvisorClient:
         self._gate = _gate_for(self.base_url, organisation_id)
         self._count_lock = threading.Lock()
         self._requests_made = 0
+        self._server_time: dt.datetime | None = None
 
     @classmethod
     def from_settings(cls, settings: NetvisorSettings, **kw: Any) -> NetvisorClient:
@@ -454,7 +459,25 @@ class NetvisorClient:
                 retryable=raw.status_code >= 500,
             )
         self._log_outcome(raw, "OK")
+        self._note_server_time(raw.body)
         return result
+
+    def _note_server_time(self, body: bytes) -> None:
+        # The envelope's TimeStamp sits in the first few hundred bytes; a regex avoids a second
+        # parse. An unreadable stamp is ignored: it only informs change cursors.
+        match = _TIMESTAMP.search(body[:_TIMESTAMP_WINDOW])
+        if match:
+            with contextlib.suppress(ValueError):
+                self._server_time = parse_datetime(match.group(1).decode("ascii", "replace"))
+
+    @property
+    def server_time(self) -> dt.datetime | None:
+        """Netvisor's clock (Helsinki) from the latest OK response, None before any.
+
+        Change cursors use the server's clock rather than ours, so a skewed local clock can
+        never make a change window skip updates.
+        """
+        return self._server_time
 
     def _log_outcome(self, raw: RawResponse, status: str) -> None:
         logger.debug("netvisor %s tx=%s status=%s", raw.resource, raw.transaction_id, status)

@@ -267,7 +267,7 @@ class SimulatorApp:
             status = exc.http_status if use_codes or exc.http_status == 404 else 200
             await _error(status, exc.code, exc.message)(scope, receive, send)
             return
-        chunks = stream_document(reply.parts, reply.style)
+        chunks = stream_document(reply.parts, reply.style, getattr(self.company, "now", None))
         if fault == "truncate":
             self._count(resource, "TRUNCATED")
             body = await anyio.to_thread.run_sync(lambda: b"".join(chunks))

@@ -619,18 +619,23 @@ class Raw:
     lines: Iterable[str]
 
 
-def timestamp_now() -> str:
-    """ResponseStatus TimeStamp: Helsinki wall clock, `d.M.yyyy H:mm:ss`, real time."""
-    return finnish_datetime(dt.datetime.now(HELSINKI))
+def timestamp_now(now: dt.datetime | None = None) -> str:
+    """ResponseStatus TimeStamp: Helsinki wall clock, `d.M.yyyy H:mm:ss`.
+
+    OK documents carry the simulated company's clock (`Company.now`): it is the server's clock
+    of this simulated Netvisor, which clients may use for change cursors, and it moves with
+    `advance()`. Without one, real time.
+    """
+    return finnish_datetime(now or dt.datetime.now(HELSINKI))
 
 
-def _head(status_lines: list[str]) -> list[str]:
+def _head(status_lines: list[str], now: dt.datetime | None = None) -> list[str]:
     return [
         XML_DECLARATION,
         "<Root>",
         f"{INDENT}<ResponseStatus>",
         *status_lines,
-        f"{INDENT * 2}<TimeStamp>{timestamp_now()}</TimeStamp>",
+        f"{INDENT * 2}<TimeStamp>{timestamp_now(now)}</TimeStamp>",
         f"{INDENT}</ResponseStatus>",
     ]
 
@@ -680,18 +685,22 @@ def _parts_lines(parts: Iterable[Any], depth: int, style: Style) -> Iterator[str
             raise TypeError(f"unknown document part {part!r}")
 
 
-def document_lines(parts: list[Any], style: Style = DEFAULT_STYLE) -> Iterator[str]:
+def document_lines(
+    parts: list[Any], style: Style = DEFAULT_STYLE, now: dt.datetime | None = None
+) -> Iterator[str]:
     """All lines of an OK document with `parts` after ResponseStatus."""
-    yield from _head([f"{INDENT * 2}<Status>OK</Status>"])
+    yield from _head([f"{INDENT * 2}<Status>OK</Status>"], now)
     yield from _parts_lines(parts, 1, style)
     yield "</Root>"
 
 
-def stream_document(parts: list[Any], style: Style = DEFAULT_STYLE) -> Iterator[bytes]:
+def stream_document(
+    parts: list[Any], style: Style = DEFAULT_STYLE, now: dt.datetime | None = None
+) -> Iterator[bytes]:
     """The OK document as UTF-8 byte chunks of about CHUNK_SIZE."""
     buffer: list[str] = []
     size = 0
-    for line in document_lines(parts, style):
+    for line in document_lines(parts, style, now):
         buffer.append(line)
         size += len(line) + 2
         if size >= CHUNK_SIZE:
