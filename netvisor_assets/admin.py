@@ -141,6 +141,9 @@ def build_admin_jobs(
 def clear_sensor_cursor(instance: dg.DagsterInstance) -> bool:
     """Forget the changes sensor's cursor, so nothing from before a wipe is remembered."""
     cleared = False
+    if getattr(instance, "_schedule_storage", None) is None:
+        # An in-memory instance (command line without DAGSTER_HOME) keeps no sensor state.
+        return False
     for state in instance.all_instigator_state(instigator_type=InstigatorType.SENSOR):
         data = state.instigator_data
         if state.instigator_name != SENSOR_NAME or not isinstance(data, SensorInstigatorData):
