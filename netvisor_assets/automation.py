@@ -12,6 +12,7 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import dagster as dg
@@ -161,51 +162,62 @@ def source_asset_keys(source: Source, selection: Selection) -> list[dg.AssetKey]
 def run_requests(
     plan: ChangePlan, selection: Selection, run_key_prefix: str
 ) -> list[dg.RunRequest]:
-    """One run per contiguous range of days per source, one merge run per changed table."""
-    requests: list[dg.RunRequest] = []
+    """Runs for a plan, as few as keep the requests exact.
+
+    Sources whose changed days form the same range share one run (each run costs seconds of
+    overhead in Dagster); a source is never run for days it did not change. All merge tables
+    share one run, all changed reference tables another.
+    """
+    tag = {"netvisor/trigger": SENSOR_NAME}
+    by_range: dict[tuple[dt.date, dt.date], list[dg.AssetKey]] = {}
+    merge_keys: list[dg.AssetKey] = []
+    merge_config: dict[str, Any] = {}
+    refresh_keys: list[dg.AssetKey] = []
     for source in SOURCES:
         keys = source_asset_keys(source, selection)
         if not keys:
             continue
-        for first, last in plan.ranges(source.name):
-            tags = {
-                "netvisor/trigger": SENSOR_NAME,
+        for day_range in plan.ranges(source.name):
+            by_range.setdefault(day_range, []).extend(keys)
+        if source.name in plan.merges:
+            merge_keys.extend(keys)
+            merge_config[f"netvisor_{source.name}"] = {
+                "config": {"changed_since": plan.merges[source.name]}
+            }
+        if source.name in plan.refreshes:
+            refresh_keys.extend(keys)
+    requests = [
+        dg.RunRequest(
+            run_key=f"{run_key_prefix}:days:{first}:{last}",
+            job_name=PARTITIONED_JOB,
+            asset_selection=keys,
+            tags={
+                **tag,
                 "dagster/asset_partition_range_start": first.isoformat(),
                 "dagster/asset_partition_range_end": last.isoformat(),
-            }
-            requests.append(
-                dg.RunRequest(
-                    run_key=f"{run_key_prefix}:{source.name}:{first}:{last}",
-                    job_name=PARTITIONED_JOB,
-                    asset_selection=keys,
-                    tags=tags,
-                )
+            },
+        )
+        for (first, last), keys in sorted(by_range.items())
+    ]
+    if merge_keys:
+        requests.append(
+            dg.RunRequest(
+                run_key=f"{run_key_prefix}:merge",
+                job_name=MERGE_JOB,
+                asset_selection=merge_keys,
+                run_config={"ops": merge_config},
+                tags=tag,
             )
-        if source.name in plan.refreshes:
-            requests.append(
-                dg.RunRequest(
-                    run_key=f"{run_key_prefix}:{source.name}:refresh",
-                    job_name=REFERENCE_JOB,
-                    asset_selection=keys,
-                    tags={"netvisor/trigger": SENSOR_NAME},
-                )
+        )
+    if refresh_keys:
+        requests.append(
+            dg.RunRequest(
+                run_key=f"{run_key_prefix}:refresh",
+                job_name=REFERENCE_JOB,
+                asset_selection=refresh_keys,
+                tags=tag,
             )
-        if source.name in plan.merges:
-            requests.append(
-                dg.RunRequest(
-                    run_key=f"{run_key_prefix}:{source.name}:merge",
-                    job_name=MERGE_JOB,
-                    asset_selection=keys,
-                    run_config={
-                        "ops": {
-                            f"netvisor_{source.name}": {
-                                "config": {"changed_since": plan.merges[source.name]}
-                            }
-                        }
-                    },
-                    tags={"netvisor/trigger": SENSOR_NAME},
-                )
-            )
+        )
     return requests
 
 

@@ -181,7 +181,7 @@ query ($id: String!) { partitionBackfillOrError(backfillId: $id) {
 RUNS_QUERY = """
 query ($id: String!) {
   runsOrError(filter: {tags: [{key: "dagster/backfill", value: $id}]}) {
-    __typename ... on Runs { results { runId status } }
+    __typename ... on Runs { results { runId status startTime endTime } }
   }
 }
 """
@@ -358,6 +358,13 @@ def test_every_asset_materializes_from_the_ui(tmp_path: Path) -> None:
     dagster_home = tmp_path / "dagster_home"
     dagster_home.mkdir()
     shutil.copy(PROJECT_DIR / "dagster.yaml", dagster_home / "dagster.yaml")
+    # As scripts/dev does: register pool `netvisor` with its limit before the daemon starts.
+    subprocess.run(
+        [str(VENV_BIN / "dagster"), "instance", "concurrency", "set", "netvisor", "1"],
+        env={**os.environ, "DAGSTER_HOME": str(dagster_home)},
+        check=True,
+        capture_output=True,
+    )
     warehouse = tmp_path / "warehouse" / "netvisor.duckdb"
     warehouse.parent.mkdir()
     sim_port, web_port = _free_port(), _free_port()
@@ -426,6 +433,11 @@ def test_every_asset_materializes_from_the_ui(tmp_path: Path) -> None:
         backfill_id = _drive_ui(base_url, shots, n_assets)
         runs = _wait_for_backfill(gql, backfill_id, dev_log)
         assert runs and all(r["status"] == "SUCCESS" for r in runs), runs
+        # Pool `netvisor` admits one run at a time: the backfill's runs never overlapped.
+        spans = sorted((r["startTime"], r["endTime"]) for r in runs)
+        assert len(spans) >= 2, runs
+        for (_, end), (start, _) in zip(spans, spans[1:], strict=False):
+            assert start >= end, f"runs overlapped despite pool netvisor: {spans}"
 
         # Every asset has a materialization, and the UI shows it.
         nodes = gql(ASSETS_QUERY)["assetsOrError"]["nodes"]
