@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import uuid
 from pathlib import Path
 
 import dagster as dg
@@ -62,13 +63,28 @@ def snapshot() -> dict[str, list[dict]]:
     return {name: warehouse_rows(warehouse, name) for name in TABLES}
 
 
+@pytest.fixture(params=["duckdb", pytest.param("bigquery", marks=pytest.mark.bigquery)])
+def backend(request: pytest.FixtureRequest):
+    """Environment extras per warehouse: `backend(name)` gives a fresh, empty warehouse."""
+    if request.param == "duckdb":
+        return lambda name: {}
+    emulator = request.getfixturevalue("bigquery_emulator")
+    suffix = uuid.uuid4().hex[:8]
+    return lambda name: {
+        "NETVISOR_WAREHOUSE": "bigquery",
+        "BIGQUERY_EMULATOR_HOST": emulator.url,
+        "BIGQUERY_PROJECT": emulator.project,
+        "BIGQUERY_DATASET": f"{name}_{suffix}",
+    }
+
+
 @pytest.mark.slow
-def test_one_tick_after_busy_days_equals_a_fresh_full_sync(tmp_path: Path) -> None:
+def test_one_tick_after_busy_days_equals_a_fresh_full_sync(tmp_path: Path, backend) -> None:
     company = generate_company(seed=11, size="small", start_date=LEDGER_START)
     with SimulatorServer(company=company, credentials=Credentials.demo()) as sim:
         incremental = tmp_path / "incremental"
         incremental.mkdir()
-        with sync_env(sim, incremental, BUSY_LEDGER_START.isoformat()):
+        with sync_env(sim, incremental, BUSY_LEDGER_START.isoformat(), **backend("incr")):
             defs = definitions()
             instance = dg.DagsterInstance.ephemeral()
             run_full_sync(defs, BUSY_LEDGER_START, company.today, instance)
@@ -101,7 +117,7 @@ def test_one_tick_after_busy_days_equals_a_fresh_full_sync(tmp_path: Path) -> No
 
         fresh = tmp_path / "fresh"
         fresh.mkdir()
-        with sync_env(sim, fresh, BUSY_LEDGER_START.isoformat()):
+        with sync_env(sim, fresh, BUSY_LEDGER_START.isoformat(), **backend("fresh")):
             run_full_sync(
                 definitions(), BUSY_LEDGER_START, company.today, dg.DagsterInstance.ephemeral()
             )
