@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 
 from netvisor_assets.frames import to_frame
+from netvisor_assets.netvisor.client import NetvisorClient
 from netvisor_assets.resources import NetvisorResource
 from netvisor_assets.selection import Selection
 from netvisor_assets.tables import SOURCES, Source, SyncMode, Table
@@ -68,7 +69,11 @@ def window_dates(context: dg.AssetExecutionContext) -> tuple[dt.date, dt.date]:
 
 
 def fetch_window_records(
-    context: dg.AssetExecutionContext, source: Source, client, first: dt.date, last: dt.date
+    context: dg.AssetExecutionContext | dg.OpExecutionContext,
+    source: Source,
+    client: NetvisorClient,
+    first: dt.date,
+    last: dt.date,
 ) -> Records:
     """Fetch a window in month-sized requests, logging progress for long initial syncs."""
     assert source.fetch_window is not None
