@@ -27,6 +27,9 @@ from netvisor_assets.settings import (
 
 RANGE_START_TAG = "dagster/asset_partition_range_start"
 RANGE_END_TAG = "dagster/asset_partition_range_end"
+# Progress lines (windows fetched, rows) but not Dagster's per-event debug lines, of which a
+# full sync has one per table and day.
+RUN_CONFIG = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
 
 
 def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -71,14 +74,18 @@ def run_full_sync(until: str | None = None, record_runs: bool = False) -> dict[s
     last = until or keys[-1]
     started = time.monotonic()
     result = partitioned_job.execute_in_process(
-        instance=instance, tags={RANGE_START_TAG: keys[0], RANGE_END_TAG: last}
+        run_config=RUN_CONFIG,
+        instance=instance,
+        tags={RANGE_START_TAG: keys[0], RANGE_END_TAG: last},
     )
     if not result.success:
         raise RuntimeError("partitioned sync failed; see the log above")
     print(f"partitioned tables {keys[0]}..{last}: {time.monotonic() - started:.1f} s")
     for job_name in (MERGE_JOB, REFERENCE_JOB):
         started = time.monotonic()
-        result = defs.resolve_job_def(job_name).execute_in_process(instance=instance)
+        result = defs.resolve_job_def(job_name).execute_in_process(
+            run_config=RUN_CONFIG, instance=instance
+        )
         if not result.success:
             raise RuntimeError(f"{job_name} failed; see the log above")
         print(f"{job_name}: {time.monotonic() - started:.1f} s")
