@@ -1008,3 +1008,24 @@ def test_overlap_detection_is_real_without_the_shared_gate(connect) -> None:
         assert errors and all(isinstance(e, TechnicalError) for e in errors)
         assert all("Simultaneous" in str(e) for e in errors)
         assert all(isinstance(e, NetvisorError) for e in errors)
+
+
+@pytest.mark.parametrize(
+    ("kind", "fetch", "key_of"),
+    [
+        ("customers", "get_customers", lambda r: r["customerbaseinformation"]["netvisorkey"]),
+        ("vendors", "get_vendors", lambda r: r["netvisorkey"]),
+    ],
+)
+def test_a_vanished_key_costs_one_request_not_the_batch(
+    tiny, connect, caplog, kind, fetch, key_of
+) -> None:
+    """getcustomer/getvendor fail a whole key list for one unknown key (a record deleted
+    between the list call and the detail call): the client drops that key and gets the rest."""
+    keys = tiny.company.keys(kind)
+    client = connect(tiny)
+    with caplog.at_level(logging.WARNING, logger="netvisor_assets.netvisor.client"):
+        records = getattr(client, fetch)([*keys[:2], 987654, *keys[2:]])
+    assert sorted(key_of(r) for r in records) == sorted(keys)
+    assert client.requests_made == 2
+    assert "987654 vanished" in caplog.text

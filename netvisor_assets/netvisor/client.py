@@ -48,6 +48,7 @@ from tenacity import (
 from netvisor_assets.netvisor.auth import TRANSACTION_ID_HEADER, Credentials, build_headers
 from netvisor_assets.netvisor.errors import (
     AuthenticationFailed,
+    InvalidData,
     MalformedResponse,
     NetvisorError,
     NetvisorUnavailable,
@@ -167,6 +168,18 @@ def _gate_for(base_url: str, organisation_id: str) -> _Gate:
         if gate is None:
             gate = _GATES[key] = _Gate()
         return gate
+
+
+_NOT_FOUND = re.compile(r"not found with Netvisor identifier:\s*(\S+)", re.IGNORECASE)
+
+
+def _missing_key(exc: InvalidData, keys: Sequence[int | str]) -> int | str | None:
+    """The key an INVALID_DATA "… not found with Netvisor identifier: N" names, if ours."""
+    match = _NOT_FOUND.search(exc.message or "")
+    if not match:
+        return None
+    named = match.group(1).strip(".,;")
+    return next((k for k in keys if str(k) == named), None)
 
 
 def format_param(value: Param) -> str:
@@ -507,9 +520,26 @@ class NetvisorClient:
     ) -> list[Record]:
         records: list[Record] = []
         for batch in _batches(keys, size):
-            params: dict[str, Param] = {key_param: ",".join(str(k) for k in batch)}
-            params.update(extra or {})
-            records.extend(self._fetch(resource, params, paths)[0])
+            remaining = list(batch)
+            while remaining:
+                params: dict[str, Param] = {key_param: ",".join(str(k) for k in remaining)}
+                params.update(extra or {})
+                try:
+                    records.extend(self._fetch(resource, params, paths)[0])
+                    break
+                except InvalidData as exc:
+                    # getcustomer/getvendor fail a whole key list when one key no longer exists
+                    # (deleted between the list call and this one). Drop that key and ask again
+                    # rather than lose the other 499 records.
+                    missing = _missing_key(exc, remaining)
+                    if missing is None:
+                        raise
+                    logger.warning(
+                        "%s: record %s vanished since it was listed; fetching the rest",
+                        resource,
+                        missing,
+                    )
+                    remaining.remove(missing)
         return records
 
     def _walk_above_key(
