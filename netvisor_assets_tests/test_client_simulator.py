@@ -51,6 +51,7 @@ from netvisor_assets.netvisor import client as client_module
 from netvisor_assets.netvisor.client import NetvisorClient
 from netvisor_assets.netvisor.errors import (
     AuthenticationFailed,
+    InvalidData,
     NetvisorError,
     NetvisorUnavailable,
     ServiceAccessError,
@@ -1024,8 +1025,12 @@ def test_a_vanished_key_costs_one_request_not_the_batch(
     between the list call and the detail call): the client drops that key and gets the rest."""
     keys = tiny.company.keys(kind)
     client = connect(tiny)
+    asked = [*keys[:2], 987654, *keys[2:]]
+    # A direct call for a key that does not exist is an error, as in Netvisor.
+    with pytest.raises(InvalidData, match="987654"):
+        getattr(client, fetch)(asked)
     with caplog.at_level(logging.WARNING, logger="netvisor_assets.netvisor.client"):
-        records = getattr(client, fetch)([*keys[:2], 987654, *keys[2:]])
+        records = getattr(client, fetch)(asked, skip_vanished=True)
     assert sorted(key_of(r) for r in records) == sorted(keys)
-    assert client.requests_made == 2
+    assert client.requests_made == 3
     assert "987654 vanished" in caplog.text

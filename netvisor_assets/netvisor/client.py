@@ -517,6 +517,8 @@ class NetvisorClient:
         size: int,
         paths: Sequence[RecordPath],
         extra: Mapping[str, Param] | None = None,
+        *,
+        skip_vanished: bool = False,
     ) -> list[Record]:
         records: list[Record] = []
         for batch in _batches(keys, size):
@@ -531,7 +533,7 @@ class NetvisorClient:
                     # getcustomer/getvendor fail a whole key list when one key no longer exists
                     # (deleted between the list call and this one). Drop that key and ask again
                     # rather than lose the other 499 records.
-                    missing = _missing_key(exc, remaining)
+                    missing = _missing_key(exc, remaining) if skip_vanished else None
                     if missing is None:
                         raise
                     logger.warning(
@@ -596,11 +598,13 @@ class NetvisorClient:
             [("customerlist", "customer")],
         )
 
-    def get_customers(self, keys: Iterable[int]) -> list[Record]:
+    def get_customers(self, keys: Iterable[int], *, skip_vanished: bool = False) -> list[Record]:
         """getcustomer.nv details, 500 keys per call.
 
         A key that does not exist fails its whole batch with INVALID_DATA (documented
         getcustomer.nv behaviour), unlike the invoice resources that return an empty element.
+        With `skip_vanished` (list-then-detail, where a customer can be deleted in between)
+        such a key is dropped and the rest of its batch fetched again.
         """
         return self._batched(
             "getcustomer.nv",
@@ -608,10 +612,12 @@ class NetvisorClient:
             keys,
             KEY_BATCH_SIZE,
             [("customers", "customer"), ("customer",)],
+            skip_vanished=skip_vanished,
         )
 
     def customers(self, changed_since: dt.date | dt.datetime | None = None) -> list[Record]:
-        return self.get_customers(self._keys(self.customer_list(changed_since=changed_since)))
+        keys = self._keys(self.customer_list(changed_since=changed_since))
+        return self.get_customers(keys, skip_vanished=True)
 
     # ------------------------------------------------------------------------- vendors
 
@@ -646,14 +652,16 @@ class NetvisorClient:
             page = next_page
         return list(by_key.values())
 
-    def get_vendors(self, keys: Iterable[int]) -> list[Record]:
-        """getvendor.nv by key list, 500 per call (every key must exist, or the call fails)."""
+    def get_vendors(self, keys: Iterable[int], *, skip_vanished: bool = False) -> list[Record]:
+        """getvendor.nv by key list, 500 per call (every key must exist, or the call fails;
+        with `skip_vanished` a missing key is dropped and the rest fetched again)."""
         return self._batched(
             "getvendor.nv",
             "netvisorkeylist",
             keys,
             KEY_BATCH_SIZE,
             [("vendors", "vendor"), ("vendor",)],
+            skip_vanished=skip_vanished,
         )
 
     # ------------------------------------------------------------------------- products
