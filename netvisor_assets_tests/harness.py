@@ -13,6 +13,7 @@ from typing import Any
 
 import dagster as dg
 import pandas as pd
+import pytest
 
 from netvisor_assets.selection import Selection, load_selection
 from netvisor_assets.settings import NetvisorSettings
@@ -58,7 +59,7 @@ def sync_env(
         "NETVISOR_WAREHOUSE": "duckdb",
         **extra,
     }
-    with pytest_monkeypatch() as mp:
+    with pytest.MonkeyPatch.context() as mp:
         for name in (
             "NETVISOR_CUSTOMER_ID",
             "NETVISOR_CUSTOMER_KEY",
@@ -71,14 +72,6 @@ def sync_env(
         for name, value in env.items():
             mp.setenv(name, value)
         yield env
-
-
-@contextlib.contextmanager
-def pytest_monkeypatch() -> Iterator[Any]:
-    import pytest
-
-    with pytest.MonkeyPatch.context() as mp:
-        yield mp
 
 
 def definitions(selection: Selection | None = None) -> dg.Definitions:

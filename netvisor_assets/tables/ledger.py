@@ -11,7 +11,7 @@ from netvisor_assets.tables.source import (
     Change,
     Records,
     Source,
-    header_and_lines,
+    document_source,
     single_table_rows,
 )
 
@@ -82,20 +82,15 @@ def _voucher_changes(client: NetvisorClient, start: dt.datetime, end: dt.datetim
     return [(r["netvisorkey"], r.get("voucherdate")) for r in records]
 
 
-VOUCHER_SOURCE = Source(
-    name="vouchers",
-    description="Vouchers and their lines from accountingledger.nv.",
-    tables=(VOUCHERS, VOUCHER_LINES),
-    to_rows=header_and_lines(
-        VOUCHERS,
-        VOUCHER_LINES,
-        "voucherline",
-        {"voucher_key": "voucher_key", "voucher_date": "voucher_date"},
-    ),
+VOUCHER_SOURCE = document_source(
+    "vouchers",
+    "Vouchers and their lines from accountingledger.nv.",
+    VOUCHERS,
+    VOUCHER_LINES,
+    "voucherline",
     fetch_window=_fetch_vouchers,
     changes=_voucher_changes,
     deleted_kind="vouchers",
-    lines_path="voucherline",
 )
 
 ACCOUNT_BALANCES = Table(

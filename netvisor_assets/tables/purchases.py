@@ -11,7 +11,7 @@ from netvisor_assets.tables.source import (
     Change,
     Records,
     Source,
-    header_and_lines,
+    document_source,
     single_table_rows,
 )
 
@@ -127,23 +127,15 @@ def _purchase_invoice_changes(
     return [(r["netvisorkey"], r.get("invoicedate")) for r in rows]
 
 
-PURCHASE_INVOICE_SOURCE = Source(
-    name="purchase_invoices",
-    description="Purchase invoices with their lines.",
-    tables=(PURCHASE_INVOICES, PURCHASE_INVOICE_LINES),
-    to_rows=header_and_lines(
-        PURCHASE_INVOICES,
-        PURCHASE_INVOICE_LINES,
-        "invoicelines.purchaseinvoiceline",
-        {
-            "purchase_invoice_key": "purchase_invoice_key",
-            "purchase_invoice_date": "purchase_invoice_date",
-        },
-    ),
+PURCHASE_INVOICE_SOURCE = document_source(
+    "purchase_invoices",
+    "Purchase invoices with their lines.",
+    PURCHASE_INVOICES,
+    PURCHASE_INVOICE_LINES,
+    "invoicelines.purchaseinvoiceline",
     fetch_window=_fetch_purchase_invoices,
     changes=_purchase_invoice_changes,
     deleted_kind="purchaseinvoices",
-    lines_path="invoicelines.purchaseinvoiceline",
 )
 
 PURCHASE_ORDERS = Table(
@@ -220,20 +212,15 @@ def _purchase_order_changes(
     return [(r["netvisorkey"], r.get("orderdate")) for r in rows]
 
 
-PURCHASE_ORDER_SOURCE = Source(
-    name="purchase_orders",
-    description="Purchase orders with their lines.",
-    tables=(PURCHASE_ORDERS, PURCHASE_ORDER_LINES),
-    to_rows=header_and_lines(
-        PURCHASE_ORDERS,
-        PURCHASE_ORDER_LINES,
-        "purchaseorderlines.purchaseorderproductline",
-        {"purchase_order_key": "purchase_order_key", "order_date": "order_date"},
-    ),
+PURCHASE_ORDER_SOURCE = document_source(
+    "purchase_orders",
+    "Purchase orders with their lines.",
+    PURCHASE_ORDERS,
+    PURCHASE_ORDER_LINES,
+    "purchaseorderlines.purchaseorderproductline",
     fetch_window=_fetch_purchase_orders,
     changes=_purchase_order_changes,
     deleted_kind="purchaseorders",
-    lines_path="purchaseorderlines.purchaseorderproductline",
 )
 
 PURCHASE_PAYMENTS = Table(

@@ -11,7 +11,7 @@ from netvisor_assets.tables.source import (
     Change,
     Records,
     Source,
-    header_and_lines,
+    document_source,
     single_table_rows,
 )
 
@@ -183,36 +183,26 @@ def _order_changes(client: NetvisorClient, start: dt.datetime, end: dt.datetime)
     return [(r["netvisorkey"], r.get("invoicedate")) for r in rows]
 
 
-SALES_INVOICE_SOURCE = Source(
-    name="sales_invoices",
-    description="Sales invoices with their lines.",
-    tables=(SALES_INVOICES, SALES_INVOICE_LINES),
-    to_rows=header_and_lines(
-        SALES_INVOICES,
-        SALES_INVOICE_LINES,
-        _LINES_PATH,
-        {"sales_invoice_key": "sales_invoice_key", "sales_invoice_date": "sales_invoice_date"},
-    ),
+SALES_INVOICE_SOURCE = document_source(
+    "sales_invoices",
+    "Sales invoices with their lines.",
+    SALES_INVOICES,
+    SALES_INVOICE_LINES,
+    _LINES_PATH,
     fetch_window=_fetch_invoices,
     changes=_invoice_changes,
     deleted_kind="salesinvoices",
-    lines_path=_LINES_PATH,
 )
 
-SALES_ORDER_SOURCE = Source(
-    name="sales_orders",
-    description="Sales orders with their lines.",
-    tables=(SALES_ORDERS, SALES_ORDER_LINES),
-    to_rows=header_and_lines(
-        SALES_ORDERS,
-        SALES_ORDER_LINES,
-        _LINES_PATH,
-        {"sales_order_key": "sales_order_key", "sales_order_date": "sales_order_date"},
-    ),
+SALES_ORDER_SOURCE = document_source(
+    "sales_orders",
+    "Sales orders with their lines.",
+    SALES_ORDERS,
+    SALES_ORDER_LINES,
+    _LINES_PATH,
     fetch_window=_fetch_orders,
     changes=_order_changes,
     deleted_kind="salesorders",
-    lines_path=_LINES_PATH,
 )
 
 SALES_PAYMENTS = Table(

@@ -110,20 +110,15 @@ def single_table_rows(table: Table) -> Callable[[Records], Rows]:
     return to_rows
 
 
-def header_and_lines(
-    header: Table,
-    lines: Table,
-    lines_path: str,
-    copy: Mapping[str, str],
-    line_filter: Callable[[Mapping[str, Any]], bool] | None = None,
-) -> Callable[[Records], Rows]:
+def header_and_lines(header: Table, lines: Table, lines_path: str) -> Callable[[Records], Rows]:
     """Rows for a document source: one header row per record, one line row per line.
 
-    `copy` maps header column -> line column for values every line carries (the document
-    key and the partition date), so a line table can be partitioned and joined on its own.
-    `line_position` numbers lines from 1 in document order: older Netvisor responses have no
-    line key, and the position is what keeps lines apart there.
+    Every line carries its document's key and partition date (same column names in both
+    tables), so a line table can be partitioned and joined on its own. `line_position`
+    numbers lines from 1 in document order: older Netvisor responses have no line key, and
+    the position is what keeps lines apart there.
     """
+    carried = [*header.primary_key, header.partition_column]
 
     def to_rows(records: Records) -> Rows:
         header_rows: list[dict[str, Any]] = []
@@ -131,18 +126,26 @@ def header_and_lines(
         for record in records:
             head = row(record, header.columns)
             header_rows.append(head)
-            position = 0
-            for line in as_list(pick(record, lines_path)):
-                if line_filter is not None and not line_filter(line):
-                    continue
-                position += 1
-                extra: dict[str, Any] = {dst: head[src] for src, dst in copy.items()}
-                if any(col.name == "line_position" for col in lines.columns):
-                    extra["line_position"] = position
-                line_rows.append(row(line, lines.columns, **extra))
+            shared = {name: head[name] for name in carried}
+            for position, line in enumerate(as_list(pick(record, lines_path)), start=1):
+                line_rows.append(row(line, lines.columns, **shared, line_position=position))
         return {header.name: header_rows, lines.name: line_rows}
 
     return to_rows
+
+
+def document_source(
+    name: str, description: str, header: Table, lines: Table, lines_path: str, **kwargs: Any
+) -> Source:
+    """A source whose records are documents with lines at `lines_path` (header + lines)."""
+    return Source(
+        name=name,
+        description=description,
+        tables=(header, lines),
+        to_rows=header_and_lines(header, lines, lines_path),
+        lines_path=lines_path,
+        **kwargs,
+    )
 
 
 def month_windows(first: dt.date, last: dt.date, max_days: int) -> list[tuple[dt.date, dt.date]]:
