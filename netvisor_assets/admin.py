@@ -175,8 +175,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     delete = sub.add_parser("delete-all-data", help="drop every synced table")
     delete.add_argument("--confirm", required=True, help="the organisation id (Y-tunnus)")
     args = parser.parse_args(argv)
+    from netvisor_assets.settings import SettingsError, load_dotenv_file
+    from netvisor_assets.warehouse import WarehouseSettingsError
 
-    from netvisor_assets.definitions import defs
+    load_dotenv_file()
+    try:
+        from netvisor_assets.definitions import defs
+    except (SettingsError, WarehouseSettingsError) as exc:
+        print(exc, file=sys.stderr)
+        return 2
 
     if args.command == "check-connection":
         job, config = CHECK_JOB, {}
@@ -195,9 +202,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         run_config=config, instance=instance, raise_on_error=False
     )
     if not result.success:
-        for event in result.all_events:
-            if event.is_failure and event.step_failure_data:
-                print(event.step_failure_data.error.message.strip(), file=sys.stderr)
+        # Only step failures carry step_failure_data; the run's own failure event does not.
+        messages = [
+            event.step_failure_data.error.message.strip()
+            for event in result.all_events
+            if event.is_step_failure and event.step_failure_data and event.step_failure_data.error
+        ]
+        print(f"{job} failed: " + ("\n".join(messages) or "see the log above"), file=sys.stderr)
         return 1
     print(f"{job}: ok")
     return 0

@@ -15,11 +15,10 @@ import dagster as dg
 from pydantic import Field
 
 from netvisor_assets.netvisor.client import (
-    READ_TIMEOUT_SECONDS,
     ConnectionCheck,
     NetvisorClient,
 )
-from netvisor_assets.settings import ENV_VARS, NetvisorSettings
+from netvisor_assets.settings import DEFAULT_TIMEOUT_SECONDS, ENV_VARS, NetvisorSettings
 
 
 class NetvisorResource(dg.ConfigurableResource):
@@ -51,20 +50,23 @@ class NetvisorResource(dg.ConfigurableResource):
     )
     backoff_max_seconds: float = Field(default=60.0, description="Longest retry pause.")
     timeout_seconds: float = Field(
-        default=READ_TIMEOUT_SECONDS,
-        description="Read timeout; Netvisor recommends at least 120 s.",
+        default=DEFAULT_TIMEOUT_SECONDS,
+        description="Total deadline of one request, body included; Netvisor's guide asks "
+        "for at least 360 s (NETVISOR_TIMEOUT_SECONDS).",
     )
 
     def _client(self) -> NetvisorClient:
+        # EnvVar values arrive as the environment holds them; the settings validated them
+        # stripped, so a key pasted with a trailing newline must also be sent stripped.
         return NetvisorClient(
-            self.base_url,
-            self.sender,
-            self.customer_id,
-            self.customer_key,
-            self.partner_id,
-            self.partner_key,
-            self.organisation_id,
-            self.language,
+            self.base_url.strip(),
+            self.sender.strip(),
+            self.customer_id.strip(),
+            self.customer_key.strip(),
+            self.partner_id.strip(),
+            self.partner_key.strip(),
+            self.organisation_id.strip(),
+            self.language.strip(),
             timeout=self.timeout_seconds,
             min_interval=self.min_interval_seconds,
             max_attempts=self.max_attempts,
@@ -106,6 +108,7 @@ def netvisor_resource_from_env(environ: Mapping[str, str] | None = None) -> Netv
         "sender": settings.sender,
         "organisation_id": settings.organisation_id,
         "language": settings.language,
+        "timeout_seconds": settings.timeout_seconds,
     }
     if settings.is_demo:
         return NetvisorResource(
@@ -117,3 +120,19 @@ def netvisor_resource_from_env(environ: Mapping[str, str] | None = None) -> Netv
         )
     secrets = {field: dg.EnvVar(ENV_VARS[field]) for field in _ENV_VAR_FIELDS}
     return NetvisorResource(**common, **secrets)
+
+
+def client_from_settings(settings: NetvisorSettings) -> NetvisorClient:
+    """A client outside any run (command line, admin): values as validated, never EnvVars.
+
+    `NetvisorResource` fields read from `dg.EnvVar` resolve only inside a run, so code that
+    runs before one (the CLI's connection check) builds its client from the settings instead.
+    """
+    defaults = NetvisorResource.model_fields
+    return NetvisorClient.from_settings(
+        settings,
+        timeout=settings.timeout_seconds,
+        max_attempts=defaults["max_attempts"].default,
+        backoff_initial=defaults["backoff_initial_seconds"].default,
+        backoff_max=defaults["backoff_max_seconds"].default,
+    )

@@ -40,6 +40,7 @@ ENV_VARS = {
     "organisation_id": "NETVISOR_ORGANISATION_ID",
     "language": "NETVISOR_LANGUAGE",
     "ledger_start_date": "NETVISOR_LEDGER_START_DATE",
+    "timeout_seconds": "NETVISOR_TIMEOUT_SECONDS",
 }
 
 DEMO_VALUES = {
@@ -52,7 +53,12 @@ DEMO_VALUES = {
     "organisation_id": DEMO_ORGANISATION_ID,
     "language": "EN",
     "ledger_start_date": DEMO_LEDGER_START_DATE,
+    "timeout_seconds": "",
 }
+
+# Netvisor's integration guide asks clients to wait at least 360 s for a response: large list
+# responses are produced slowly. The deadline covers the whole request, body included.
+DEFAULT_TIMEOUT_SECONDS = 360.0
 
 # Credentials come as a set: mixing demo values with a real key would sign requests that no
 # Netvisor environment accepts, so a partial set is an error rather than a silent demo fallback.
@@ -64,6 +70,27 @@ _Y_WEIGHTS = (7, 9, 10, 5, 8, 4, 2)
 
 class SettingsError(ValueError):
     """Raised with one line per invalid environment variable."""
+
+
+def today_in_helsinki() -> dt.date:
+    """Netvisor's calendar day: documents are dated in Finnish local time."""
+    from zoneinfo import ZoneInfo
+
+    return dt.datetime.now(ZoneInfo(HELSINKI)).date()
+
+
+def load_dotenv_file(path: str | os.PathLike[str] | None = None) -> str | None:
+    """Read `.env` (next to workspace.yaml, i.e. the working directory) like `dagster dev` does.
+
+    Variables already set in the environment win, as in `dagster dev`. Returns the file read.
+    """
+    from dotenv import load_dotenv
+
+    candidate = os.path.join(os.getcwd(), ".env") if path is None else os.fspath(path)
+    if not os.path.isfile(candidate):
+        return None
+    load_dotenv(candidate, override=False)
+    return candidate
 
 
 def y_tunnus_check_digit(first_seven: str) -> int | None:
@@ -105,6 +132,7 @@ class NetvisorSettings:
     language: str
     ledger_start_date: dt.date
     is_demo: bool
+    timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS
 
     def __repr__(self) -> str:
         # Keys never appear in logs or exception messages, also not through a repr.
@@ -158,13 +186,38 @@ class NetvisorSettings:
             # The sender is part of the MAC; non-ASCII letters hash differently per encoding.
             errors.append("NETVISOR_SENDER: use ASCII characters only (it is part of the MAC)")
         start: dt.date | None = None
-        try:
-            start = dt.date.fromisoformat(values["ledger_start_date"])
-        except ValueError:
+        if not is_demo and not raw["ledger_start_date"]:
+            # The demo company's books open on a fixed date; a real company's do not, and a
+            # silent default would either miss history or ask Netvisor for years of nothing.
             errors.append(
-                f"NETVISOR_LEDGER_START_DATE: {values['ledger_start_date']!r} is not an ISO date "
-                "(YYYY-MM-DD); any data before this date will not be fetched"
+                "NETVISOR_LEDGER_START_DATE: missing; set the first day to sync (YYYY-MM-DD), "
+                "e.g. the first day of the oldest financial year you report on"
             )
+        else:
+            try:
+                start = dt.date.fromisoformat(values["ledger_start_date"])
+            except ValueError:
+                errors.append(
+                    f"NETVISOR_LEDGER_START_DATE: {values['ledger_start_date']!r} is not an ISO "
+                    "date (YYYY-MM-DD); any data before this date will not be fetched"
+                )
+            else:
+                if start > today_in_helsinki():
+                    errors.append(
+                        f"NETVISOR_LEDGER_START_DATE: {start.isoformat()} is in the future; "
+                        "there is nothing to sync before that day"
+                    )
+        timeout = DEFAULT_TIMEOUT_SECONDS
+        if raw["timeout_seconds"]:
+            try:
+                timeout = float(raw["timeout_seconds"])
+            except ValueError:
+                timeout = -1.0
+            if not 1.0 <= timeout <= 3600.0 or timeout != timeout:
+                errors.append(
+                    f"NETVISOR_TIMEOUT_SECONDS: {raw['timeout_seconds']!r} must be a number of "
+                    f"seconds between 1 and 3600 (default {DEFAULT_TIMEOUT_SECONDS:.0f})"
+                )
         if errors:
             raise SettingsError("Invalid Netvisor settings:\n" + "\n".join(errors))
         assert start is not None
@@ -179,4 +232,5 @@ class NetvisorSettings:
             language=language,
             ledger_start_date=start,
             is_demo=is_demo,
+            timeout_seconds=timeout,
         )

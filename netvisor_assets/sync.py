@@ -23,6 +23,7 @@ from netvisor_assets.settings import (
     ENV_VARS,
     NetvisorSettings,
     SettingsError,
+    load_dotenv_file,
 )
 
 RANGE_START_TAG = "dagster/asset_partition_range_start"
@@ -46,6 +47,23 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+class SyncError(RuntimeError):
+    """A sync that cannot run or did not finish, said in one line."""
+
+
+def _failure(result: dg.ExecuteInProcessResult) -> str:
+    """The first step failure's message: what a user needs, without Dagster's traceback."""
+    for event in result.all_events:
+        if event.is_step_failure and event.step_failure_data is not None:
+            error = event.step_failure_data.error
+            # Dagster wraps the user's exception; its innermost cause is what went wrong.
+            while error is not None and error.cause is not None:
+                error = error.cause
+            message = error.message.strip() if error else ""
+            return message.splitlines()[0] if message else "a step failed"
+    return "the run failed; see the log above"
+
+
 def _instance(record_runs: bool) -> dg.DagsterInstance:
     # A full sync emits one materialization event per table and day (about 9,000 for two
     # years); storing them in SQLite takes minutes, in memory seconds. The data lands in the
@@ -67,27 +85,36 @@ def run_full_sync(until: str | None = None, record_runs: bool = False) -> dict[s
 
     defs = build_definitions()
     instance = _instance(record_runs)
-    partitioned_job = defs.resolve_job_def(PARTITIONED_JOB)
-    partitions_def = partitioned_job.partitions_def
-    assert partitions_def is not None
-    keys = partitions_def.get_partition_keys()
-    last = until or keys[-1]
-    started = time.monotonic()
-    result = partitioned_job.execute_in_process(
-        run_config=RUN_CONFIG,
-        instance=instance,
-        tags={RANGE_START_TAG: keys[0], RANGE_END_TAG: last},
-    )
-    if not result.success:
-        raise RuntimeError("partitioned sync failed; see the log above")
-    print(f"partitioned tables {keys[0]}..{last}: {time.monotonic() - started:.1f} s")
-    for job_name in (MERGE_JOB, REFERENCE_JOB):
+    present = {job.name for job in defs.jobs or []}
+    if PARTITIONED_JOB in present:
+        partitioned_job = defs.resolve_job_def(PARTITIONED_JOB)
+        partitions_def = partitioned_job.partitions_def
+        assert partitions_def is not None
+        keys = partitions_def.get_partition_keys()
+        if not keys:
+            raise SyncError("the ledger start date is today: there is no complete day to sync yet")
+        last = until or keys[-1]
+        if last not in keys:
+            raise SyncError(f"--until {last}: not a day between {keys[0]} and {keys[-1]}")
         started = time.monotonic()
-        result = defs.resolve_job_def(job_name).execute_in_process(
-            run_config=RUN_CONFIG, instance=instance
+        result = partitioned_job.execute_in_process(
+            run_config=RUN_CONFIG,
+            instance=instance,
+            tags={RANGE_START_TAG: keys[0], RANGE_END_TAG: last},
+            raise_on_error=False,
         )
         if not result.success:
-            raise RuntimeError(f"{job_name} failed; see the log above")
+            raise SyncError(f"partitioned sync failed: {_failure(result)}")
+        print(f"partitioned tables {keys[0]}..{last}: {time.monotonic() - started:.1f} s")
+    for job_name in (MERGE_JOB, REFERENCE_JOB):
+        if job_name not in present:
+            continue
+        started = time.monotonic()
+        result = defs.resolve_job_def(job_name).execute_in_process(
+            run_config=RUN_CONFIG, instance=instance, raise_on_error=False
+        )
+        if not result.success:
+            raise SyncError(f"{job_name} failed: {_failure(result)}")
         print(f"{job_name}: {time.monotonic() - started:.1f} s")
     warehouse = warehouse_from_env()
     from netvisor_assets.tables import TABLES
@@ -103,7 +130,8 @@ def run_full_sync(until: str | None = None, record_runs: bool = False) -> dict[s
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of `scripts/sync` and `netvisor-sync`."""
     args = _parse_args(argv)
-    demo = not any(os.environ.get(ENV_VARS[f]) for f in CREDENTIAL_FIELDS)
+    load_dotenv_file()
+    demo = not any((os.environ.get(ENV_VARS[f]) or "").strip() for f in CREDENTIAL_FIELDS)
     with contextlib.ExitStack() as stack:
         if demo:
             import datetime as dt
@@ -125,20 +153,36 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"simulator: {company.name} (size {args.size}, seed {args.seed}) at {sim.url}, "
                 f"generated in {time.monotonic() - started:.1f} s"
             )
+        from netvisor_assets.selection import SelectionError, load_selection
+        from netvisor_assets.warehouse import WarehouseSettings, WarehouseSettingsError
+
         try:
             settings = NetvisorSettings.from_env()
-        except SettingsError as exc:
+            WarehouseSettings.from_env()
+            selection = load_selection()
+        except (SettingsError, WarehouseSettingsError, SelectionError) as exc:
             print(exc, file=sys.stderr)
             return 2
-        from netvisor_assets.resources import netvisor_resource_from_env
+        if not selection.columns:
+            print(
+                f"the selection {selection.path or ''} lists no tables: nothing to sync",
+                file=sys.stderr,
+            )
+            return 2
+        from netvisor_assets.resources import client_from_settings
 
-        check = netvisor_resource_from_env().check_connection()
+        with client_from_settings(settings) as client:
+            check = client.check_connection()
         print(f"connection: {check}")
         if not check.ok:
             return 1
         print(f"ledger start date: {settings.ledger_start_date}")
         started = time.monotonic()
-        counts = run_full_sync(args.until, args.record_runs)
+        try:
+            counts = run_full_sync(args.until, args.record_runs)
+        except SyncError as exc:
+            print(f"sync failed: {exc}", file=sys.stderr)
+            return 1
         total = time.monotonic() - started
         width = max(len(n) for n in counts)
         print("\nrows per table:")

@@ -58,6 +58,16 @@ class WarehouseSettings:
             )
         if backend == "bigquery" and project is None and emulator:
             errors.append("BIGQUERY_PROJECT: required when BIGQUERY_EMULATOR_HOST is set")
+        explicit = (env.get("NETVISOR_DUCKDB_PATH") or "").strip()
+        if backend == "duckdb" and explicit:
+            folder = Path(explicit).expanduser().parent
+            if not folder.is_dir():
+                # A typo in the path would otherwise create a fresh folder and an empty
+                # warehouse beside the real one.
+                errors.append(
+                    f"NETVISOR_DUCKDB_PATH: folder {str(folder)!r} does not exist; create it "
+                    "or fix the path"
+                )
         if errors:
             raise WarehouseSettingsError("Invalid warehouse settings:\n" + "\n".join(errors))
         return cls(
