@@ -17,6 +17,13 @@ from netvisor_assets_tests.bq_emulator import (
 )
 
 
+@pytest.fixture(autouse=True)
+def _private_netvisor_gates(tmp_path_factory: pytest.TempPathFactory, monkeypatch) -> None:
+    """Each test gets its own company lock folder: a cool-down one test provokes after a
+    timeout must not slow down the next test, which talks to the same organisation id."""
+    monkeypatch.setenv("NETVISOR_LOCK_DIR", str(tmp_path_factory.mktemp("gates")))
+
+
 @pytest.fixture(scope="session")
 def bigquery_emulator() -> Iterator[Emulator]:
     """A running local-bigquery; skipped where it is not built, but CI must have it."""

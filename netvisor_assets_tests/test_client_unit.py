@@ -74,6 +74,7 @@ def make_client(
 ) -> NetvisorClient:
     kw.setdefault("backoff_initial", 0.001)
     kw.setdefault("backoff_max", 0.005)
+    kw.setdefault("timeout_cooldown", 0.001)
     return NetvisorClient(
         base_url,
         "tests",

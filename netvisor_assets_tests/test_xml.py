@@ -313,17 +313,67 @@ def test_malformed_error_body_falls_back_to_regex():
         (envelope("<List><Item>")[:-10], "truncated"),
         (b"<Root><Other/></Root>", "no ResponseStatus"),
         (envelope(status="<Status>MAYBE</Status>"), "no OK/FAILED"),
-        (
-            b'<?xml version="1.0"?><!DOCTYPE lol [<!ENTITY lol "lol">'
-            b'<!ENTITY lol2 "&lol;&lol;">]><Root>&lol2;</Root>',
-            "refused by defusedxml",
-        ),
     ],
 )
 def test_malformed_bodies_raise_retryable_malformed_response(body, match):
     with pytest.raises(errors.MalformedResponse, match=match) as info:
         parse_records(body, [("list", "item")])
     assert info.value.retryable is True
+
+
+def test_body_defusedxml_refuses_is_not_retried():
+    # The same request returns the same hostile body: retrying it only costs time.
+    body = (
+        b'<?xml version="1.0"?><!DOCTYPE lol [<!ENTITY lol "lol">'
+        b'<!ENTITY lol2 "&lol;&lol;">]><Root>&lol2;</Root>'
+    )
+    with pytest.raises(errors.RefusedBody, match="refused by defusedxml") as info:
+        parse_records(body, [("list", "item")], resource="customerlist.nv")
+    assert info.value.retryable is False and info.value.resource == "customerlist.nv"
+
+
+KAHVI = "Kahvipaahtimö Åbo Oy"
+
+
+def _named(encoding_declared: str | None, payload: bytes) -> bytes:
+    declaration = (
+        f'<?xml version="1.0" encoding="{encoding_declared}"?>'.encode()
+        if encoding_declared
+        else b""
+    )
+    return declaration + (
+        b"<Root><ResponseStatus><Status>OK</Status></ResponseStatus>"
+        b"<List><Item><Name>" + payload + b"</Name></Item></List></Root>"
+    )
+
+
+@pytest.mark.parametrize(
+    ("declared", "payload"),
+    [
+        ("ISO-8859-15", KAHVI.encode("utf-8")),  # the real-world mismatch: UTF-8 bytes
+        ("ISO-8859-15", KAHVI.encode("iso-8859-15")),  # honest ISO-8859-15
+        ("utf-8", KAHVI.encode("utf-8")),
+        (None, KAHVI.encode("utf-8")),
+        ("windows-1252", KAHVI.encode("utf-8")),
+    ],
+)
+def test_body_is_decoded_to_the_real_text_whatever_the_declaration_says(declared, payload):
+    records = parse_records(_named(declared, payload), [("list", "item")])
+    assert records == [{"name": KAHVI}]
+    assert "Ã" not in records[0]["name"]
+
+
+@pytest.mark.parametrize(
+    ("declared", "payload"),
+    [
+        ("utf-8", KAHVI.encode("iso-8859-15")),  # declared UTF-8, bytes are not
+        ("ISO-8859-15", "ö".encode("iso-8859-15") + b" " + "ä".encode()),
+    ],
+)
+def test_body_whose_bytes_cannot_be_decoded_honestly_is_a_typed_error(declared, payload):
+    with pytest.raises(errors.EncodingMismatch, match="declared encoding") as info:
+        parse_records(_named(declared, payload), [("list", "item")], resource="customerlist.nv")
+    assert info.value.retryable is False and info.value.resource == "customerlist.nv"
 
 
 def test_payload_excludes_response_status():

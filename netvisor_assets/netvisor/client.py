@@ -28,6 +28,7 @@ import contextlib
 import datetime as dt
 import logging
 import re
+import socket
 import threading
 import time
 import urllib.parse
@@ -48,6 +49,7 @@ from tenacity import (
 from netvisor_assets.netvisor.auth import TRANSACTION_ID_HEADER, Credentials, build_headers
 from netvisor_assets.netvisor.errors import (
     AuthenticationFailed,
+    DeadlineExceeded,
     InvalidData,
     MalformedResponse,
     NetvisorError,
@@ -57,6 +59,8 @@ from netvisor_assets.netvisor.errors import (
     UnexpectedHttpStatus,
     UnexpectedValue,
 )
+from netvisor_assets.netvisor.gate import Gate, GateBusy, gate_for
+from netvisor_assets.netvisor.stream import BodyReader
 from netvisor_assets.netvisor.xml import (
     HELSINKI,
     Envelope,
@@ -71,8 +75,14 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-# Netvisor recommends at least 120 s: big list responses are slow to produce.
-READ_TIMEOUT_SECONDS = 120.0
+# Netvisor's Finnish integration guide asks for at least 360 s: big list responses are slow
+# to produce. It is the deadline of the whole request, body included, not of one read.
+TIMEOUT_SECONDS = 360.0
+# After our side gave up on a request, Netvisor may still be working on it; the next request
+# to the company waits this long so it does not collide ("simultaneous requests").
+TIMEOUT_COOLDOWN_SECONDS = 30.0
+# A response larger than this is refused (ResponseTooLarge) rather than parsed into memory.
+MAX_RESPONSE_BYTES = 256 * 1024 * 1024
 CONNECT_TIMEOUT_SECONDS = 10.0
 # Documented key-list caps of the detail resources.
 KEY_BATCH_SIZE = 500
@@ -123,7 +133,8 @@ class RawResponse:
     url: str
     status_code: int
     headers: httpx.Headers
-    body: bytes
+    # The streamed body while it is parsed; bytes once a caller keeps it (`request()`).
+    body: bytes | BodyReader
     transaction_id: str
     envelope: Envelope | None = None
 
@@ -139,35 +150,6 @@ class ConnectionCheck:
 
     def __str__(self) -> str:
         return self.message if self.ok else f"{self.message} Hint: {self.hint}"
-
-
-class _Gate:
-    """One-at-a-time access to one Netvisor company, shared by every client in the process."""
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.last_start = float("-inf")
-
-    def wait_turn(self, min_interval: float) -> None:
-        # Called with the lock held, so the interval is between consecutive request starts.
-        if min_interval > 0:
-            delay = self.last_start + min_interval - time.monotonic()
-            if delay > 0:
-                time.sleep(delay)
-        self.last_start = time.monotonic()
-
-
-_GATES: dict[tuple[str, str], _Gate] = {}
-_GATES_LOCK = threading.Lock()
-
-
-def _gate_for(base_url: str, organisation_id: str) -> _Gate:
-    key = (base_url.rstrip("/").lower(), organisation_id.strip())
-    with _GATES_LOCK:
-        gate = _GATES.get(key)
-        if gate is None:
-            gate = _GATES[key] = _Gate()
-        return gate
 
 
 _NOT_FOUND = re.compile(r"not found with Netvisor identifier:\s*(\S+)", re.IGNORECASE)
@@ -211,6 +193,32 @@ def _header_int(headers: httpx.Headers, name: str) -> int | None:
     return int(raw) if re.fullmatch(r"\d+", raw) else None
 
 
+class _Watchdog:
+    """Shuts a response's socket at the deadline, so a read blocked on a stalled body ends.
+
+    Without a socket (a test transport) the deadline is still checked between chunks.
+    """
+
+    def __init__(self, response: httpx.Response, deadline: float) -> None:
+        self.fired = False
+        stream = response.extensions.get("network_stream")
+        self._socket = stream.get_extra_info("socket") if stream is not None else None
+        self._timer: threading.Timer | None = None
+        if self._socket is not None:
+            self._timer = threading.Timer(max(deadline - time.monotonic(), 0.0), self._fire)
+            self._timer.daemon = True
+            self._timer.start()
+
+    def _fire(self) -> None:
+        self.fired = True
+        with contextlib.suppress(OSError):
+            self._socket.shutdown(socket.SHUT_RDWR)
+
+    def cancel(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+
+
 def _is_retryable(exc: BaseException) -> bool:
     return isinstance(exc, NetvisorError) and exc.retryable
 
@@ -232,8 +240,10 @@ class NetvisorClient:
         organisation_id: str,
         language: str = "EN",
         *,
-        timeout: float = READ_TIMEOUT_SECONDS,
+        timeout: float = TIMEOUT_SECONDS,
         connect_timeout: float = CONNECT_TIMEOUT_SECONDS,
+        timeout_cooldown: float = TIMEOUT_COOLDOWN_SECONDS,
+        max_response_bytes: int = MAX_RESPONSE_BYTES,
         min_interval: float = 0.0,
         max_attempts: int = 6,
         backoff_initial: float = 0.5,
@@ -257,12 +267,17 @@ class NetvisorClient:
         self.max_attempts = max_attempts
         self.backoff_initial = backoff_initial
         self.backoff_max = backoff_max
+        self.timeout = timeout
+        self.timeout_cooldown = timeout_cooldown
+        self.max_response_bytes = max_response_bytes
         self._http = httpx.Client(
+            # Every phase gets the whole deadline; the body's deadline is enforced as it
+            # arrives (BodyReader) and by a watchdog that cuts a stalled read.
             timeout=httpx.Timeout(timeout, connect=connect_timeout),
             transport=transport,
             follow_redirects=False,
         )
-        self._gate = _gate_for(self.base_url, organisation_id)
+        self._gate: Gate = gate_for(organisation_id)
         self._count_lock = threading.Lock()
         self._requests_made = 0
         self._server_time: dt.datetime | None = None
@@ -325,15 +340,18 @@ class NetvisorClient:
         envelope before it is returned."""
 
         def parse(raw: RawResponse) -> RawResponse:
+            # Small, irregular responses are kept whole (bounded by the size cap), decoded.
+            assert isinstance(raw.body, BodyReader)
+            body = raw.body.read_all()
             envelopes: list[Envelope] = []
-            for _ in iter_records(raw.body, (), resource=raw.resource, envelope_out=envelopes):
+            for _ in iter_records(body, (), resource=raw.resource, envelope_out=envelopes):
                 pass  # pragma: no cover - no paths requested
             return RawResponse(
                 raw.resource,
                 raw.url,
                 raw.status_code,
                 raw.headers,
-                raw.body,
+                body,
                 raw.transaction_id,
                 envelopes[0],
             )
@@ -375,8 +393,7 @@ class NetvisorClient:
         for attempt in retrying:
             with attempt:
                 number = attempt.retry_state.attempt_number
-                raw = self._send(name, url, number, attempts)
-                return self._parse(raw, parse)
+                return self._send(name, url, number, attempts, parse)
         raise AssertionError("unreachable: tenacity re-raises the last error")  # pragma: no cover
 
     def _wait(self, state: RetryCallState) -> float:
@@ -399,50 +416,103 @@ class NetvisorClient:
             exc,
         )
 
-    def _send(self, resource: str, url: str, attempt: int, attempts: int) -> RawResponse:
-        with self._gate.lock:
-            self._gate.wait_turn(self.min_interval)
-            headers = build_headers(url, self._credentials)
-            transaction_id = headers[TRANSACTION_ID_HEADER]
-            with self._count_lock:
-                self._requests_made += 1
-            started = time.monotonic()
+    def _send(
+        self,
+        resource: str,
+        url: str,
+        attempt: int,
+        attempts: int,
+        parse: Callable[[RawResponse], T],
+    ) -> T:
+        """One attempt: hold the company's gate, stream the body into `parse`, release.
+
+        The gate is held until the last byte is parsed (the request is in flight until then),
+        and never longer than the deadline: a watchdog shuts the socket when it passes, so a
+        body trickling a byte a second is cut at the deadline instead of holding the company.
+        """
+        try:
+            turn = self._gate.turn(self.min_interval, wait_limit=self.timeout * 2)
+            with turn as gate:
+                headers = build_headers(url, self._credentials)
+                transaction_id = headers[TRANSACTION_ID_HEADER]
+                with self._count_lock:
+                    self._requests_made += 1
+                started = time.monotonic()
+                deadline = started + self.timeout
+                try:
+                    return self._stream(resource, url, headers, deadline, parse, started)
+                except DeadlineExceeded:
+                    gate.cool_down(self.timeout_cooldown)
+                    logger.debug(
+                        "netvisor %s tx=%s attempt=%d deadline", resource, transaction_id, attempt
+                    )
+                    raise
+                except httpx.TransportError as exc:
+                    if isinstance(exc, httpx.ReadTimeout | httpx.WriteTimeout):
+                        # The request reached Netvisor, which may still be working on it.
+                        gate.cool_down(self.timeout_cooldown)
+                    logger.debug(
+                        "netvisor %s tx=%s attempt=%d failed: %s",
+                        resource,
+                        transaction_id,
+                        attempt,
+                        type(exc).__name__,
+                    )
+                    retryable = not isinstance(exc, httpx.UnsupportedProtocol)
+                    raise NetvisorUnavailable(
+                        self._redact(
+                            f"no response from {httpx.URL(url).host} (attempt {attempt} of "
+                            f"{attempts}): {type(exc).__name__}: {exc}"
+                        ),
+                        resource=resource,
+                        retryable=retryable,
+                    ) from None
+        except GateBusy as exc:
+            raise NetvisorUnavailable(str(exc), resource=resource, retryable=True) from None
+
+    def _stream(
+        self,
+        resource: str,
+        url: str,
+        headers: Mapping[str, str],
+        deadline: float,
+        parse: Callable[[RawResponse], T],
+        started: float,
+    ) -> T:
+        with self._http.stream("GET", url, headers=headers) as response:
+            watchdog = _Watchdog(response, deadline)
+            reader = BodyReader(
+                response.iter_bytes(),
+                resource=resource,
+                deadline=deadline,
+                max_bytes=self.max_response_bytes,
+                timeout=self.timeout,
+            )
+            raw = RawResponse(
+                resource=resource,
+                url=url,
+                status_code=response.status_code,
+                headers=response.headers,
+                body=reader,
+                transaction_id=headers[TRANSACTION_ID_HEADER],
+            )
             try:
-                response = self._http.get(url, headers=headers)
-            except httpx.TransportError as exc:
-                logger.debug(
-                    "netvisor %s tx=%s attempt=%d failed: %s",
-                    resource,
-                    transaction_id,
-                    attempt,
-                    type(exc).__name__,
-                )
-                retryable = not isinstance(exc, httpx.UnsupportedProtocol)
-                raise NetvisorUnavailable(
-                    self._redact(
-                        f"no response from {httpx.URL(url).host} (attempt {attempt} of "
-                        f"{attempts}): {type(exc).__name__}: {exc}"
-                    ),
-                    resource=resource,
-                    retryable=retryable,
-                ) from None
-        logger.debug(
-            "netvisor %s tx=%s attempt=%d http=%d bytes=%d %.0f ms",
-            resource,
-            transaction_id,
-            attempt,
-            response.status_code,
-            len(response.content),
-            (time.monotonic() - started) * 1000,
-        )
-        return RawResponse(
-            resource=resource,
-            url=url,
-            status_code=response.status_code,
-            headers=response.headers,
-            body=response.content,
-            transaction_id=transaction_id,
-        )
+                result = self._parse(raw, parse)
+            except (httpx.TransportError, NetvisorError):
+                if watchdog.fired:
+                    raise reader._late() from None
+                raise
+            finally:
+                watchdog.cancel()
+            logger.debug(
+                "netvisor %s tx=%s http=%d bytes=%d %.0f ms",
+                resource,
+                raw.transaction_id,
+                response.status_code,
+                reader.bytes_read,
+                (time.monotonic() - started) * 1000,
+            )
+            return result
 
     def _parse(self, raw: RawResponse, parse: Callable[[RawResponse], T]) -> T:
         """Map a response to a result or an exception, reading the XML for every status."""
@@ -472,7 +542,7 @@ class NetvisorClient:
                 retryable=raw.status_code >= 500,
             )
         self._log_outcome(raw, "OK")
-        self._note_server_time(raw.body)
+        self._note_server_time(raw.body.prefix if isinstance(raw.body, BodyReader) else raw.body)
         return result
 
     def _note_server_time(self, body: bytes) -> None:

@@ -139,6 +139,39 @@ class UnexpectedValue(MalformedResponse):
     retryable = False
 
 
+class RefusedBody(MalformedResponse):
+    """defusedxml refused the body (a DTD, entities, external references).
+
+    Deterministic and hostile: the same request returns the same body, so it is never retried.
+    """
+
+    retryable = False
+
+
+class EncodingMismatch(MalformedResponse):
+    """The body's bytes do not match its declared encoding in a way that can be undone.
+
+    Decoding anyway would write mojibake ("KahvipaahtimÃ¶") into the warehouse; deterministic.
+    """
+
+    retryable = False
+
+
+class ResponseTooLarge(NetvisorError):
+    """The body exceeds the configured size cap; asking again returns the same size."""
+
+    retryable = False
+
+
+class DeadlineExceeded(NetvisorUnavailable):
+    """The whole request (headers and body) took longer than its total deadline.
+
+    Retryable, after a pause: Netvisor may still be working on the request it was sent.
+    """
+
+    retryable = True
+
+
 class UnexpectedHttpStatus(NetvisorError):
     """A non-2xx HTTP status without a Netvisor error envelope; 5xx is retried, 4xx is not."""
 

@@ -16,9 +16,9 @@ understand never becomes rows.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import html
-import io
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -30,13 +30,20 @@ from zoneinfo import ZoneInfo
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse
 
-from netvisor_assets.netvisor.errors import MalformedResponse, UnexpectedValue, error_for
+from netvisor_assets.netvisor.errors import (
+    MalformedResponse,
+    NetvisorError,
+    RefusedBody,
+    UnexpectedValue,
+    error_for,
+)
 from netvisor_assets.netvisor.fields import (
     IGNORED_ATTRIBUTES,
     REPEATED,
     field_type,
     normalise_name,
 )
+from netvisor_assets.netvisor.stream import PREFIX_BYTES, BodyReader
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
 
@@ -313,8 +320,21 @@ def _raise_failed(envelope: Envelope, resource: str | None) -> None:
     raise error_for(envelope.code or "UNKNOWN", envelope.message or "", resource=resource)
 
 
+def body_reader(body: bytes | BodyReader, resource: str | None = None) -> BodyReader:
+    """A reader over a body already in memory (samples, tests), with the same decoding rules."""
+    if isinstance(body, BodyReader):
+        return body
+    return BodyReader(
+        iter([body]),
+        resource=resource or "",
+        deadline=float("inf"),
+        max_bytes=max(len(body), 1),
+        timeout=0.0,
+    )
+
+
 def iter_records(
-    body: bytes,
+    body: bytes | BodyReader,
     paths: Iterable[RecordPath],
     *,
     resource: str | None = None,
@@ -326,8 +346,10 @@ def iter_records(
     that is not a complete Netvisor document; a truncated body raises only after the records
     before the cut were yielded, so callers must collect a whole response before using it.
     Empty record elements (`<SalesInvoice/>`, Netvisor's "not found") are skipped.
-    An empty path `()` yields the whole payload of `Root` as one record.
+    An empty path `()` yields the whole payload of `Root` as one record. `body` is bytes or a
+    streamed `BodyReader`; either way the bytes are read once, as they arrive.
     """
+    reader = body_reader(body, resource)
     wanted = {tuple(p) for p in paths}
     names: list[str] = []
     tags: list[str] = []
@@ -335,7 +357,7 @@ def iter_records(
     open_records = 0
     envelope: Envelope | None = None
     try:
-        for event, elem in iterparse(io.BytesIO(body), events=("start", "end")):
+        for event, elem in iterparse(reader, events=("start", "end")):
             if event == "start":
                 names.append(normalise_name(elem.tag))
                 tags.append(_local(elem.tag))
@@ -371,18 +393,28 @@ def iter_records(
             names.pop()
             tags.pop()
             elems.pop()
-    except (ParseError, DefusedXmlException) as exc:
+    except DefusedXmlException as exc:
+        raise RefusedBody(
+            f"body refused by defusedxml ({type(exc).__name__}); not retried",
+            resource=resource,
+        ) from None
+    except ParseError as exc:
         if envelope is None:
-            failed = failed_status_from_text(body)
+            # A small error body that is not well-formed XML (a raw `&` in Netvisor's echo of
+            # the hashed string) still says FAILED in its <Status> elements.
+            with contextlib.suppress(NetvisorError):
+                reader.read(PREFIX_BYTES)  # the rest of a small body, kept in `prefix`
+            failed = failed_status_from_text(reader.prefix)
             if failed is not None:
                 raise error_for(failed[0], failed[1], resource=resource) from None
             raise MalformedResponse(
-                f"body is not a Netvisor XML document ({_describe(exc)}; {len(body)} bytes)",
+                f"body is not a Netvisor XML document ({_describe(exc)}; "
+                f"{reader.bytes_read} bytes)",
                 resource=resource,
             ) from None
         raise MalformedResponse(
             f"body is truncated or malformed after an OK status ({_describe(exc)}; "
-            f"{len(body)} bytes)",
+            f"{reader.bytes_read} bytes)",
             resource=resource,
         ) from None
     except MalformedResponse as exc:
@@ -400,13 +432,13 @@ def _describe(exc: Exception) -> str:
 
 
 def parse_records(
-    body: bytes, paths: Sequence[RecordPath], *, resource: str | None = None
+    body: bytes | BodyReader, paths: Sequence[RecordPath], *, resource: str | None = None
 ) -> list[dict[str, Any]]:
     """All records of one response; nothing is returned unless the whole body is valid."""
     return list(iter_records(body, paths, resource=resource))
 
 
-def parse_envelope(body: bytes, *, resource: str | None = None) -> Envelope:
+def parse_envelope(body: bytes | BodyReader, *, resource: str | None = None) -> Envelope:
     """Check a whole body (streaming) and return its envelope; raise for FAILED/malformed."""
     out: list[Envelope] = []
     for _ in iter_records(body, (), resource=resource, envelope_out=out):
@@ -414,7 +446,7 @@ def parse_envelope(body: bytes, *, resource: str | None = None) -> Envelope:
     return out[0]
 
 
-def parse_payload(body: bytes, *, resource: str | None = None) -> dict[str, Any]:
+def parse_payload(body: bytes | BodyReader, *, resource: str | None = None) -> dict[str, Any]:
     """The whole payload under `Root` as one record (for small, irregular responses)."""
     records = parse_records(body, [()], resource=resource)
     return records[0] if records else {}

@@ -53,6 +53,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--reset-rate", type=_rate, default=0.0)
     parser.add_argument("--truncate-rate", type=_rate, default=0.0)
     parser.add_argument("--not-unique-rate", type=_rate, default=0.0)
+    parser.add_argument("--trickle-rate", type=_rate, default=0.0)
+    parser.add_argument("--trickle-bytes-per-second", type=float, default=200.0)
+    parser.add_argument("--encoding-mismatch-rate", type=_rate, default=0.0)
+    parser.add_argument("--malformed-error-rate", type=_rate, default=0.0)
     parser.add_argument("--fault-seed", type=int, default=0)
     parser.add_argument(
         "--deny",
@@ -83,6 +87,10 @@ def main(argv: list[str] | None = None) -> int:
             reset_rate=args.reset_rate,
             truncate_rate=args.truncate_rate,
             not_unique_rate=args.not_unique_rate,
+            trickle_rate=args.trickle_rate,
+            trickle_bytes_per_second=args.trickle_bytes_per_second,
+            encoding_mismatch_rate=args.encoding_mismatch_rate,
+            malformed_error_rate=args.malformed_error_rate,
             seed=args.fault_seed,
         )
         latency = LatencyConfig(

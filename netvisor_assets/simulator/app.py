@@ -258,6 +258,18 @@ class SimulatorApp:
                 f"Transaction id {ctx.transaction_id} has already been used",
             )(scope, receive, send)
             return
+        if fault == "malformed_error":
+            self._count(resource, "MALFORMED_ERROR")
+            body = (
+                b'<?xml version="1.0" encoding="utf-8" standalone="yes"?>\r\n<Root>'
+                b"<ResponseStatus><Status>FAILED</Status>"
+                b"<Status>TECHNICAL_ERROR :: Unexpected error & try again later</Status>"
+                b"</ResponseStatus></Root>"
+            )
+            await Response(body, 500 if use_codes else 200, media_type=XML_MEDIA_TYPE)(
+                scope, receive, send
+            )
+            return
         params = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1"), True))
         base_url = _base_url(scope, headers)
         try:
@@ -274,7 +286,20 @@ class SimulatorApp:
             cut = max(1, int(len(body) * decision.cut_fraction))
             await Response(body[:cut], 200, reply.headers, XML_MEDIA_TYPE)(scope, receive, send)
             return
-        self._count(resource, "OK")
+        if fault == "encoding_mismatch":
+            self._count(resource, "ENCODING_MISMATCH")
+            chunks = _declared_latin(chunks)
+        elif fault == "trickle":
+            self._count(resource, "TRICKLE")
+            assert self.faults is not None
+            body = await anyio.to_thread.run_sync(lambda: b"".join(chunks))
+            trickled = _trickle(body, self.faults.trickle_bytes_per_second)
+            await StreamingResponse(
+                trickled, status_code=200, headers=reply.headers, media_type=XML_MEDIA_TYPE
+            )(scope, receive, send)
+            return
+        else:
+            self._count(resource, "OK")
         response = StreamingResponse(
             chunks, status_code=200, headers=reply.headers, media_type=XML_MEDIA_TYPE
         )
@@ -344,6 +369,27 @@ class SimulatorApp:
                 "faults_injected": dict(sorted(self.faults_injected.items())),
                 "authenticated_requests": self._sequence,
             }
+
+
+def _declared_latin(chunks: Iterable[bytes]) -> Iterable[bytes]:
+    """The same UTF-8 bytes under a declaration that claims ISO-8859-15."""
+    first = True
+    for chunk in chunks:
+        if first:
+            first = False
+            if chunk.startswith(b"<?xml"):
+                chunk = chunk.replace(b'encoding="utf-8"', b'encoding="ISO-8859-15"', 1)
+            else:
+                chunk = b'<?xml version="1.0" encoding="ISO-8859-15"?>\r\n' + chunk
+        yield chunk
+
+
+async def _trickle(body: bytes, bytes_per_second: float) -> Any:
+    """The body a few bytes at a time: each read succeeds, the whole never arrives in time."""
+    step = max(1, int(bytes_per_second / 10))
+    for start in range(0, len(body), step):
+        yield body[start : start + step]
+        await asyncio.sleep(0.1)
 
 
 def denied_resource_names(names: Iterable[str]) -> frozenset[str]:

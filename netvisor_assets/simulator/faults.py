@@ -14,7 +14,13 @@ Fault kinds (at most one per request, drawn by cumulative rate):
 - `truncate`: HTTP 200 whose XML body is cut at a random point - what a proxy timeout or a
   dropped stream looks like to the parser;
 - `not_unique`: `REQUEST_NOT_UNIQUE` (HTTP 400) although the id was fresh - what a client sees
-  when its own retry raced the original request at Netvisor.
+  when its own retry raced the original request at Netvisor;
+- `trickle`: the right body, sent a few bytes at a time (`trickle_bytes_per_second`): a read
+  never stalls, so only a total deadline ends it;
+- `encoding_mismatch`: the right body, UTF-8 bytes under a declaration that says ISO-8859-15
+  (seen from Netvisor); a client trusting the declaration writes mojibake;
+- `malformed_error`: a TECHNICAL_ERROR envelope whose message holds a raw `&`, so the error
+  body is not well-formed XML (Netvisor's test environment echoes such text).
 Latency (`LatencyConfig`) is added on top: an exponential delay with the configured mean, and
 with `stall_rate` a stall of `stall_seconds` that exercises client timeouts.
 """
@@ -25,7 +31,16 @@ import math
 import random
 from dataclasses import dataclass
 
-FAULT_KINDS = ("technical_error", "http_503", "reset", "truncate", "not_unique")
+FAULT_KINDS = (
+    "technical_error",
+    "http_503",
+    "reset",
+    "truncate",
+    "not_unique",
+    "trickle",
+    "encoding_mismatch",
+    "malformed_error",
+)
 
 
 @dataclass(frozen=True)
@@ -37,7 +52,11 @@ class FaultConfig:
     reset_rate: float = 0.0
     truncate_rate: float = 0.0
     not_unique_rate: float = 0.0
+    trickle_rate: float = 0.0
+    encoding_mismatch_rate: float = 0.0
+    malformed_error_rate: float = 0.0
     seed: int = 0
+    trickle_bytes_per_second: float = 200.0
 
     def __post_init__(self) -> None:
         rates = self.rates()
@@ -54,6 +73,10 @@ class FaultConfig:
             "reset": self.reset_rate,
             "truncate": self.truncate_rate,
             "not_unique": self.not_unique_rate,
+            # Appended last: the cumulative draw keeps every earlier kind's requests.
+            "trickle": self.trickle_rate,
+            "encoding_mismatch": self.encoding_mismatch_rate,
+            "malformed_error": self.malformed_error_rate,
         }
 
     @property
