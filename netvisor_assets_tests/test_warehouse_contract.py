@@ -33,7 +33,7 @@ from netvisor_assets.warehouse import (
     WarehouseSettingsError,
     warehouse_from_env,
 )
-from netvisor_assets.warehouse.base import STAGING_PREFIX
+from netvisor_assets.warehouse.base import STAGING_PREFIX, Target
 
 UTC = dt.UTC
 D1, D2, D3, D4 = (dt.date(2025, 3, d) for d in (1, 2, 3, 4))
@@ -82,7 +82,20 @@ ACCOUNTS = Table(
         Column("opening_balance", "NUMERIC", "Opening balance."),
     ),
 )
-TEST_TABLES = {t.name: t for t in (LEDGER, CUSTOMERS, ACCOUNTS)}
+HEADS = Table(
+    name="heads",
+    description="Voucher headers (test table).",
+    resources=("accountingledger.nv",),
+    primary_key=("voucher_key",),
+    mode=SyncMode.PARTITIONED,
+    partition_column="voucher_date",
+    columns=(
+        Column("voucher_key", "INT64", "Voucher key."),
+        Column("voucher_date", "DATE", "Voucher date."),
+        Column("status", "STRING", "Status."),
+    ),
+)
+TEST_TABLES = {t.name: t for t in (LEDGER, CUSTOMERS, ACCOUNTS, HEADS)}
 
 
 def get_test_table(name: str) -> Table:
@@ -214,6 +227,91 @@ def test_invalid_frame_writes_nothing(warehouse: Warehouse) -> None:
     with pytest.raises(FrameError):
         warehouse.replace_window(LEDGER, frame(LEDGER, bad), D1, D4)
     assert content(warehouse, "ledger", LEDGER_ORDER) == before
+
+
+# -- multi-table loads ---------------------------------------------------------------------
+
+
+def head(key: int, day: dt.date, status: str = "valid") -> dict[str, Any]:
+    return {"voucher_key": key, "voucher_date": day, "status": status}
+
+
+def _targets() -> list[Target]:
+    return [Target(HEADS, "window", (D1, D4)), Target(LEDGER, "window", (D1, D4))]
+
+
+def test_load_commits_every_table_and_window_together(warehouse: Warehouse) -> None:
+    warehouse.replace_window(HEADS, frame(HEADS, [head(1, D1, "old")]), D1, D4)
+    with warehouse.load(_targets(), labels={"dagster_run_id": "run-2"}) as load:
+        # Window by window, as a long range is streamed: nothing is visible until commit.
+        for day, key in ((D1, 1), (D2, 2), (D3, 3)):
+            load.append("heads", frame(HEADS, [head(key, day)], run_id="run-2"))
+            load.append("ledger", frame(LEDGER, [line(key, day, "5.00")], run_id="run-2"))
+        assert content(warehouse, "heads", ["voucher_key"]) == [head(1, D1, "old")]
+        assert warehouse.table_columns("ledger") is None
+        results = load.commit()
+    assert {n: r.rows_written for n, r in results.items()} == {"heads": 3, "ledger": 3}
+    assert [r["status"] for r in content(warehouse, "heads", ["voucher_key"])] == ["valid"] * 3
+    assert len(content(warehouse, "ledger", LEDGER_ORDER)) == 3
+    assert not [n for n in warehouse.drop_all() if n.startswith(STAGING_PREFIX)]
+
+
+@pytest.mark.parametrize("failure", ["bad_lines", "error_mid_range", "failing_commit"])
+def test_a_failed_load_leaves_every_table_as_it_was(
+    warehouse: Warehouse, monkeypatch: pytest.MonkeyPatch, failure: str
+) -> None:
+    warehouse.replace_window(HEADS, frame(HEADS, [head(1, D1, "old")]), D1, D4)
+    warehouse.replace_window(LEDGER, frame(LEDGER, [line(1, D1, "1.00")]), D1, D4)
+    before = (
+        content(warehouse, "heads", ["voucher_key"]),
+        content(warehouse, "ledger", LEDGER_ORDER),
+    )
+    if failure == "failing_commit":
+        original = type(warehouse)._insert_select  # type: ignore[attr-defined]
+
+        def failing_insert(self: Warehouse, *args: Any) -> str:
+            sql = original(self, *args)
+            # The lines' INSERT runs after the headers were replaced, in the same transaction.
+            return sql + (" WHERE ERROR('injected failure') IS NULL" if "ledger" in sql else "")
+
+        monkeypatch.setattr(type(warehouse), "_insert_select", failing_insert)
+    with (
+        pytest.raises(Exception, match="injected|decimal places|midway"),
+        warehouse.load(_targets()) as load,
+    ):
+        load.append("heads", frame(HEADS, [head(2, D2)]))
+        if failure == "bad_lines":
+            load.append("ledger", frame(LEDGER, [line(2, D2, "1.123456789012")]))
+        elif failure == "error_mid_range":
+            load.append("ledger", frame(LEDGER, [line(2, D2, "2.00")]))
+            raise RuntimeError("fetch failed midway through the range")
+        else:
+            load.append("ledger", frame(LEDGER, [line(2, D2, "2.00")]))
+        load.commit()
+    monkeypatch.undo()
+    after = (
+        content(warehouse, "heads", ["voucher_key"]),
+        content(warehouse, "ledger", LEDGER_ORDER),
+    )
+    assert after == before
+    assert not [n for n in warehouse.drop_all() if n.startswith(STAGING_PREFIX)]
+
+
+def test_full_refresh_load_keeps_table_and_column_descriptions(warehouse: Warehouse) -> None:
+    warehouse.replace_all(
+        ACCOUNTS, frame(ACCOUNTS, [{"number": "1", "name": "a", "opening_balance": None}])
+    )
+    warehouse.replace_all(
+        ACCOUNTS, frame(ACCOUNTS, [{"number": "2", "name": "b", "opening_balance": None}])
+    )
+    if warehouse.kind == "bigquery":
+        with warehouse._client() as client:  # type: ignore[attr-defined]
+            stored = client.get_table(warehouse._table_id(client, "accounts"))  # type: ignore[attr-defined]
+        assert stored.description == ACCOUNTS.description
+        assert {f.name: f.description for f in stored.schema}["name"] == "Account name."
+    assert content(warehouse, "accounts", ["number"]) == [
+        {"number": "2", "name": "b", "opening_balance": None}
+    ]
 
 
 # -- merge ---------------------------------------------------------------------------------
@@ -592,3 +690,60 @@ def test_warehouse_from_env(tmp_path: Any) -> None:
     assert str(info.value).splitlines()[1] == (
         "NETVISOR_WAREHOUSE: 'snowflake' must be duckdb or bigquery"
     )
+
+
+# -- BigQuery with a least-privilege account ---------------------------------------------------
+
+
+@pytest.mark.bigquery
+def test_bigquery_least_privilege_account_never_creates_an_existing_dataset(
+    bigquery_emulator: Any,
+) -> None:
+    """Data Editor on the dataset + Job User may not create datasets: a sync must not ask."""
+    import contextlib
+
+    from google.api_core import exceptions as gexc
+
+    from netvisor_assets.warehouse.bigquery import BigQueryWarehouse, emulator_client
+
+    dataset = f"lp_{uuid.uuid4().hex[:10]}"
+    created: list[Any] = []
+    labels: list[dict[str, str]] = []
+
+    @contextlib.contextmanager
+    def factory() -> Iterator[Any]:
+        with emulator_client(bigquery_emulator.url, bigquery_emulator.project) as client:
+            real_query = client.query
+
+            def refuse(ds: Any, *a: Any, **k: Any) -> Any:
+                created.append(ds)
+                if allow_create:
+                    return type(client).create_dataset(client, ds, *a, **k)
+                raise gexc.Forbidden("Access Denied: bigquery.datasets.create")
+
+            def query(sql: str, *a: Any, job_config: Any = None, **k: Any) -> Any:
+                if job_config is not None:
+                    labels.append(dict(job_config.labels or {}))
+                return real_query(sql, *a, job_config=job_config, **k)
+
+            client.create_dataset = refuse  # type: ignore[method-assign]
+            client.query = query  # type: ignore[method-assign]
+            yield client
+
+    allow_create = True
+    first = BigQueryWarehouse(factory, dataset=dataset)
+    first.replace_window(LEDGER, frame(LEDGER, THREE_DAYS), D1, D4)
+    assert len(created) == 1 and created[0].location == "EU"
+
+    allow_create = False
+    warehouse = BigQueryWarehouse(factory, dataset=dataset)
+    with warehouse.load(
+        [Target(LEDGER, "window", (D1, D4))], labels={"dagster_run_id": "Run-ABC.1"}
+    ) as load:
+        load.append("ledger", frame(LEDGER, THREE_DAYS[:2]))
+        load.commit()
+    warehouse.merge(CUSTOMERS, frame(CUSTOMERS, [customer(1, "Oy A")]))
+    assert len(created) == 1  # never asked again
+    assert {"dagster_run_id": "run-abc_1", "netvisor_table": "ledger"} in labels
+    assert len(content(warehouse, "ledger", LEDGER_ORDER)) == 2
+    warehouse.drop_all()

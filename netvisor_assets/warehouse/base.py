@@ -24,6 +24,7 @@ Conventions shared by all backends:
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import decimal
@@ -31,7 +32,7 @@ import math
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -92,6 +93,66 @@ class WriteResult:
     window_end: dt.date | None = None  # exclusive
     columns_added: tuple[str, ...] = ()
     table_created: bool = False
+
+
+LoadMode = Literal["window", "merge", "replace"]
+
+
+@dataclasses.dataclass(frozen=True)
+class Target:
+    """One table of a load and how its staged rows replace what is stored.
+
+    - `window`: the rows with `start <= partition column < end` are replaced (`window`);
+    - `merge`: upsert on the primary key;
+    - `replace`: the table becomes exactly the staged rows and the table's columns.
+    """
+
+    table: Table
+    mode: LoadMode
+    window: tuple[dt.date, dt.date] | None = None
+
+    def __post_init__(self) -> None:
+        if self.mode == "window" and self.window is None:
+            raise FrameError(f"table {self.table.name}: a window load needs a window")
+
+
+class Load(ABC):
+    """Rows staged window by window, then committed to every target in ONE transaction.
+
+    Why: a document's header and lines come from the same responses and must never disagree
+    (a voucher replaced while its lines stay old); and a long range is fetched window by window
+    so memory stays flat, yet a run that fails half-way must leave every table as it was.
+    `append` validates and stages (nothing visible changes); `commit` swaps every target at
+    once; leaving the block without `commit` (an error) drops the staging and changes nothing.
+    """
+
+    def __init__(self, targets: Sequence[Target]) -> None:
+        names = [t.table.name for t in targets]
+        if len(set(names)) != len(names):
+            raise FrameError(f"a load names a table twice: {names}")
+        for target in targets:
+            check_table(target.table)
+        self.targets = {t.table.name: t for t in targets}
+        self.staged = dict.fromkeys(names, 0)
+        self.committed = False
+
+    def prepare(self, name: str, frame: pd.DataFrame) -> pd.DataFrame:
+        """Validate one frame for its target before it is staged (raises FrameError)."""
+        target = self.targets.get(name)
+        if target is None:
+            raise FrameError(f"table {name} is not a target of this load")
+        prepared = prepare_frame(target.table, frame)
+        if target.window is not None:
+            check_window(target.table, prepared, *target.window)
+        return prepared
+
+    @abstractmethod
+    def append(self, name: str, frame: pd.DataFrame) -> int:
+        """Validate and stage rows for table `name`; returns the rows staged."""
+
+    @abstractmethod
+    def commit(self) -> dict[str, WriteResult]:
+        """Apply every target in one transaction; the results by table name."""
 
 
 def check_identifier(name: str, what: str = "identifier") -> str:
@@ -438,6 +499,17 @@ class Warehouse(ABC):
 
     #: short name for metadata and logs ("duckdb", "bigquery")
     kind: str = "warehouse"
+
+    @abstractmethod
+    def load(
+        self, targets: Sequence[Target], *, labels: Mapping[str, str] | None = None
+    ) -> contextlib.AbstractContextManager[Load]:
+        """A multi-table load (see `Load`); `labels` tag the backend's jobs (run id, table)."""
+
+    def _single(self, target: Target, frame: pd.DataFrame) -> WriteResult:
+        with self.load([target]) as load:
+            load.append(target.table.name, frame)
+            return load.commit()[target.table.name]
 
     @abstractmethod
     def replace_window(

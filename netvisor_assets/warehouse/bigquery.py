@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import decimal
+import re
 import uuid
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -32,18 +33,18 @@ from google.cloud import bigquery
 from netvisor_assets.tables.schema import Column, SyncMode, Table
 from netvisor_assets.warehouse.base import (
     STAGING_PREFIX,
+    Load,
+    Target,
     Warehouse,
     WarehouseError,
     WriteResult,
     arrow_to_frame,
     check_identifier,
     check_where,
-    check_window,
     key_columns,
     key_frame,
     normalise_type,
     plan_new_columns,
-    prepare_frame,
 )
 from netvisor_assets.warehouse.config import emulator_host
 
@@ -53,6 +54,9 @@ STAGING_TTL = dt.timedelta(hours=3)
 JOB_TIMEOUT_SECONDS = 1800.0
 # BigQuery clusters on at most four columns.
 MAX_CLUSTERING_FIELDS = 4
+# Finnish accounting data must not land in the US by accident (BigQuery's own default).
+DEFAULT_LOCATION = "EU"
+_LABEL = re.compile(r"[^a-z0-9_-]")
 
 ClientFactory = Callable[[], contextlib.AbstractContextManager[bigquery.Client]]
 
@@ -71,6 +75,16 @@ def _field(col: Column) -> bigquery.SchemaField:
 
 def _schema(columns: Sequence[Column]) -> list[bigquery.SchemaField]:
     return [_field(c) for c in columns]
+
+
+def job_labels(labels: Mapping[str, str]) -> dict[str, str]:
+    """Labels as BigQuery accepts them: lower case, [a-z0-9_-], at most 63 characters."""
+    out = {}
+    for key, value in labels.items():
+        k = _LABEL.sub("_", key.lower())[:63]
+        if k and k[0].isalpha():
+            out[k] = _LABEL.sub("_", str(value).lower())[:63]
+    return out
 
 
 def query_parameter(
@@ -158,6 +172,8 @@ class BigQueryWarehouse(Warehouse):
         self.dataset = check_identifier(dataset, "dataset name")
         self.location = location
         self._dataset_ready = False
+        # Job labels (dagster run id, table) so a billing export shows what each job was.
+        self.labels: dict[str, str] = {}
 
     @classmethod
     def from_resource(cls, resource: Any, dataset: str = "netvisor") -> BigQueryWarehouse:
@@ -181,12 +197,30 @@ class BigQueryWarehouse(Warehouse):
         return f"`{self._table_id(client, name)}`"
 
     def _ensure_dataset(self, client: bigquery.Client) -> None:
+        """Create the dataset only when it is missing.
+
+        `create_dataset(exists_ok=True)` needs `bigquery.datasets.create` on the project on
+        every call, which a least-privilege account (Data Editor on the dataset + Job User)
+        lacks; `get_dataset` needs only read access to the dataset itself.
+        """
         if self._dataset_ready:
             return
-        dataset = bigquery.Dataset(f"{client.project}.{self.dataset}")
-        if self.location:
-            dataset.location = self.location
-        client.create_dataset(dataset, exists_ok=True)
+        dataset_id = f"{client.project}.{self.dataset}"
+        try:
+            client.get_dataset(dataset_id)
+        except gexc.NotFound:
+            dataset = bigquery.Dataset(dataset_id)
+            dataset.location = self.location or DEFAULT_LOCATION
+            try:
+                client.create_dataset(dataset)
+            except gexc.Conflict:
+                pass  # created by another run meanwhile
+            except gexc.Forbidden as exc:
+                raise WarehouseError(
+                    f"dataset {dataset_id} does not exist and this account may not create it "
+                    "(needs bigquery.datasets.create); create it once in the console, in the "
+                    "EU (or your BIGQUERY_LOCATION)"
+                ) from exc
         self._dataset_ready = True
 
     def _query(
@@ -194,8 +228,11 @@ class BigQueryWarehouse(Warehouse):
         client: bigquery.Client,
         sql: str,
         params: Sequence[bigquery.ScalarQueryParameter | bigquery.ArrayQueryParameter] = (),
+        labels: Mapping[str, str] | None = None,
     ) -> bigquery.QueryJob:
-        config = bigquery.QueryJobConfig(query_parameters=list(params))
+        config = bigquery.QueryJobConfig(
+            query_parameters=list(params), labels=job_labels(labels or self.labels)
+        )
         job = client.query(sql, job_config=config, location=self.location)
         job.result(timeout=JOB_TIMEOUT_SECONDS)
         return job
@@ -229,46 +266,63 @@ class BigQueryWarehouse(Warehouse):
                 # Another run created it meanwhile; fall through to the column check.
                 existing = self._stored_columns(client, table.name) or {}
         added = plan_new_columns(table, existing)
-        for name in added:
-            # Nullable columns only: stored rows get NULL, which is what "not synced then" means.
-            self._query(
-                client,
-                f"ALTER TABLE {self._ref(client, table.name)} "
-                f"ADD COLUMN IF NOT EXISTS {_quote(name)} {table.column(name).type}",
-            )
+        if added:
+            # Nullable columns only: stored rows get NULL, which is what "not synced then"
+            # means. One schema update adds all of them, each with its registry description
+            # (an ALTER per column would be a job each, and ALTER .. ADD COLUMN drops them).
+            bq_table = client.get_table(self._table_id(client, table.name))
+            bq_table.schema = [*bq_table.schema, *(_field(table.column(n)) for n in added)]
+            client.update_table(bq_table, ["schema"])
         return False, added
+
+    def _create_staging(self, client: bigquery.Client, columns: Sequence[Column]) -> str:
+        """A uniquely named, expiring staging table (it may hold personal data)."""
+        self._ensure_dataset(client)
+        name = f"{STAGING_PREFIX}{uuid.uuid4().hex}"
+        staging = bigquery.Table(self._table_id(client, name), schema=_schema(columns))
+        staging.expires = dt.datetime.now(dt.UTC) + STAGING_TTL
+        client.create_table(staging)
+        return name
+
+    def _append_staging(
+        self,
+        client: bigquery.Client,
+        name: str,
+        columns: Sequence[Column],
+        frame: pd.DataFrame,
+        labels: Mapping[str, str] | None = None,
+    ) -> None:
+        if not len(frame):
+            return
+        config = bigquery.LoadJobConfig(
+            schema=_schema(columns),
+            write_disposition=bigquery.WriteDisposition.WRITE_APPEND,
+            labels=job_labels(labels or self.labels),
+        )
+        with warnings.catch_warnings():
+            # The client nudges towards pandas-gbq, which this project does not use: its own
+            # explicit-schema parquet load is what keeps NUMERIC exact.
+            warnings.filterwarnings("ignore", message=".*pandas.gbq.*")
+            warnings.filterwarnings("ignore", message="Loading DataFrames via")
+            job = client.load_table_from_dataframe(
+                frame[[c.name for c in columns]],
+                self._table_id(client, name),
+                job_config=config,
+                location=self.location,
+            )
+        job.result(timeout=JOB_TIMEOUT_SECONDS)
 
     @contextlib.contextmanager
     def _staging(
         self, client: bigquery.Client, columns: Sequence[Column], frame: pd.DataFrame
     ) -> Iterator[str]:
         """A uniquely named staging table holding `frame`; deleted when the block ends."""
-        self._ensure_dataset(client)
-        name = f"{STAGING_PREFIX}{uuid.uuid4().hex}"
-        schema = _schema(columns)
-        staging = bigquery.Table(self._table_id(client, name), schema=schema)
-        staging.expires = dt.datetime.now(dt.UTC) + STAGING_TTL
-        client.create_table(staging)
+        name = self._create_staging(client, columns)
         try:
-            if len(frame):
-                config = bigquery.LoadJobConfig(
-                    schema=schema, write_disposition=bigquery.WriteDisposition.WRITE_APPEND
-                )
-                with warnings.catch_warnings():
-                    # The client nudges towards pandas-gbq, which this project does not use:
-                    # its own explicit-schema parquet load is what keeps NUMERIC exact.
-                    warnings.filterwarnings("ignore", message=".*pandas.gbq.*")
-                    warnings.filterwarnings("ignore", message="Loading DataFrames via")
-                    job = client.load_table_from_dataframe(
-                        frame[[c.name for c in columns]],
-                        staging.reference,
-                        job_config=config,
-                        location=self.location,
-                    )
-                job.result(timeout=JOB_TIMEOUT_SECONDS)
+            self._append_staging(client, name, columns, frame)
             yield name
         finally:
-            client.delete_table(staging.reference, not_found_ok=True)
+            client.delete_table(self._table_id(client, name), not_found_ok=True)
 
     def _insert_select(self, client: bigquery.Client, table: Table, source: str) -> str:
         """The INSERT of a window write; a separate method so tests can make it fail mid-write."""
@@ -280,102 +334,56 @@ class BigQueryWarehouse(Warehouse):
 
     # -- writes ------------------------------------------------------------------------------
 
+    @contextlib.contextmanager
+    def load(
+        self, targets: Sequence[Target], *, labels: Mapping[str, str] | None = None
+    ) -> Iterator[Load]:
+        with self._client() as client:
+            load = _BigQueryLoad(self, client, targets, dict(labels or {}))
+            try:
+                yield load
+            finally:
+                load.discard()
+
     def replace_window(
         self, table: Table, frame: pd.DataFrame, start: dt.date, end: dt.date
     ) -> WriteResult:
-        prepared = prepare_frame(table, frame)
-        check_window(table, prepared, start, end)
-        part = _quote(table.partition_column or "")
-        with self._client() as client:
-            created, added = self._evolve(client, table)
-            with self._staging(client, table.all_columns, prepared) as source:
-                script = (
-                    "BEGIN\n"
-                    "  BEGIN TRANSACTION;\n"
-                    f"  DELETE FROM {self._ref(client, table.name)}"
-                    f" WHERE {part} >= @window_start AND {part} < @window_end;\n"
-                    f"  {self._insert_select(client, table, source)};\n"
-                    "  COMMIT TRANSACTION;\n"
-                    "EXCEPTION WHEN ERROR THEN\n"
-                    "  ROLLBACK TRANSACTION;\n"
-                    "  RAISE USING MESSAGE = @@error.message;\n"
-                    "END;"
-                )
-                self._query(
-                    client,
-                    script,
-                    [
-                        bigquery.ScalarQueryParameter("window_start", "DATE", start),
-                        bigquery.ScalarQueryParameter("window_end", "DATE", end),
-                    ],
-                )
-        return WriteResult(
-            table=table.name,
-            mode=SyncMode.PARTITIONED.value,
-            rows_written=len(prepared),
-            window_start=start,
-            window_end=end,
-            columns_added=tuple(added),
-            table_created=created,
-        )
+        return self._single(Target(table, "window", (start, end)), frame)
 
     def merge(self, table: Table, frame: pd.DataFrame) -> WriteResult:
-        prepared = prepare_frame(table, frame)
         if not table.primary_key:
             raise WarehouseError(f"table {table.name} has no primary key to merge on")
-        names = [c.name for c in table.all_columns]
-        updates = [n for n in names if n not in table.primary_key]
-        with self._client() as client:
-            created, added = self._evolve(client, table)
-            if len(prepared):
-                with self._staging(client, table.all_columns, prepared) as source:
-                    on = " AND ".join(f"t.{_quote(k)} = s.{_quote(k)}" for k in table.primary_key)
-                    set_ = ", ".join(f"{_quote(n)} = s.{_quote(n)}" for n in updates)
-                    self._query(
-                        client,
-                        f"MERGE {self._ref(client, table.name)} t "
-                        f"USING {self._ref(client, source)} s ON {on} "
-                        f"WHEN MATCHED THEN UPDATE SET {set_} "
-                        f"WHEN NOT MATCHED THEN INSERT ({_cols(names)}) "
-                        f"VALUES ({_cols(names, 's.')})",
-                    )
-        return WriteResult(
-            table=table.name,
-            mode=SyncMode.MERGE.value,
-            rows_written=len(prepared),
-            columns_added=tuple(added),
-            table_created=created,
-        )
+        return self._single(Target(table, "merge"), frame)
 
     def replace_all(self, table: Table, frame: pd.DataFrame) -> WriteResult:
-        prepared = prepare_frame(table, frame)
+        return self._single(Target(table, "replace"), frame)
+
+    def _statement(self, client: bigquery.Client, target: Target, staging: str, i: int) -> str:
+        """One target's statements inside the load's transaction script."""
+        table = target.table
         names = [c.name for c in table.all_columns]
-        with self._client() as client:
-            existed = self._stored_columns(client, table.name) is not None
-            with self._staging(client, table.all_columns, prepared) as source:
-                partition = (
-                    f" PARTITION BY {_quote(table.partition_column)}"
-                    if table.partition_column
-                    else ""
-                )
-                cluster = (
-                    f" CLUSTER BY {_cols(table.primary_key[:MAX_CLUSTERING_FIELDS])}"
-                    if table.primary_key
-                    else ""
-                )
-                # One statement: readers see the old table until the new one replaces it.
-                self._query(
-                    client,
-                    f"CREATE OR REPLACE TABLE {self._ref(client, table.name)}"
-                    f"{partition}{cluster} AS SELECT {_cols(names)} "
-                    f"FROM {self._ref(client, source)}",
-                )
-        return WriteResult(
-            table=table.name,
-            mode=SyncMode.FULL_REFRESH.value,
-            rows_written=len(prepared),
-            table_created=not existed,
-        )
+        ref = self._ref(client, table.name)
+        if target.mode == "merge":
+            # UPDATE .. FROM then INSERT .. WHERE NOT EXISTS is MERGE's meaning (columns not
+            # loaded keep their values) in two DML statements, which run inside a transaction
+            # on BigQuery and on the emulator alike (the emulator fails MERGE in one).
+            source = self._ref(client, staging)
+            updates = [n for n in names if n not in table.primary_key]
+            on = " AND ".join(f"t.{_quote(k)} = s.{_quote(k)}" for k in table.primary_key)
+            set_ = ", ".join(f"{_quote(n)} = s.{_quote(n)}" for n in updates)
+            update = f"UPDATE {ref} t SET {set_} FROM {source} s WHERE {on};\n  " if updates else ""
+            return (
+                f"{update}INSERT INTO {ref} ({_cols(names)}) SELECT {_cols(names, 's.')} "
+                f"FROM {source} s WHERE NOT EXISTS (SELECT 1 FROM {ref} t WHERE {on});"
+            )
+        if target.mode == "replace":
+            # DELETE + INSERT rather than CREATE OR REPLACE .. AS SELECT: the table keeps its
+            # descriptions, partitioning and clustering, and DDL may not run in a transaction.
+            where = "TRUE"
+        else:
+            part = _quote(table.partition_column or "")
+            where = f"{part} >= @start_{i} AND {part} < @end_{i}"
+        return f"DELETE FROM {ref} WHERE {where};\n  {self._insert_select(client, table, staging)};"
 
     def delete_keys(self, table: Table, keys: pd.DataFrame | Iterable[Any]) -> WriteResult:
         frame = key_frame(table, keys)
@@ -446,3 +454,104 @@ class BigQueryWarehouse(Warehouse):
             # Never the Storage Read API: it bypasses the emulator and is not installed.
             data = job.to_arrow(create_bqstorage_client=False)
         return arrow_to_frame(data, {c: stored[c] for c in wanted})
+
+
+class _BigQueryLoad(Load):
+    """Expiring staging tables, one per target, applied by ONE multi-statement transaction.
+
+    DDL cannot run inside a BigQuery transaction, so the targets are created or get their new
+    columns (with descriptions) before it, and a full-refresh table drops deselected columns
+    before it; the rows change only in the transaction.
+    """
+
+    def __init__(
+        self,
+        warehouse: BigQueryWarehouse,
+        client: bigquery.Client,
+        targets: Sequence[Target],
+        labels: dict[str, str],
+    ) -> None:
+        super().__init__(targets)
+        self.warehouse = warehouse
+        self.client = client
+        self.labels = labels
+        self.staging: dict[str, str] = {}
+
+    def _staging_for(self, name: str) -> str:
+        if name not in self.staging:
+            columns = self.targets[name].table.all_columns
+            self.staging[name] = self.warehouse._create_staging(self.client, columns)
+        return self.staging[name]
+
+    def append(self, name: str, frame: pd.DataFrame) -> int:
+        prepared = self.prepare(name, frame)
+        staging = self._staging_for(name)
+        columns = self.targets[name].table.all_columns
+        labels = {**self.labels, "netvisor_table": name}
+        self.warehouse._append_staging(self.client, staging, columns, prepared, labels)
+        self.staged[name] += len(prepared)
+        return len(prepared)
+
+    def commit(self) -> dict[str, WriteResult]:
+        wh, client = self.warehouse, self.client
+        evolved: dict[str, tuple[bool, list[str]]] = {}
+        params: list[bigquery.ScalarQueryParameter] = []
+        statements: list[str] = []
+        for i, (name, target) in enumerate(self.targets.items()):
+            staging = self._staging_for(name)
+            evolved[name] = wh._evolve(client, target.table)
+            if target.mode == "replace":
+                self._drop_vanished(target.table)
+            if target.window is not None:
+                params.append(bigquery.ScalarQueryParameter(f"start_{i}", "DATE", target.window[0]))
+                params.append(bigquery.ScalarQueryParameter(f"end_{i}", "DATE", target.window[1]))
+            statements.append(wh._statement(client, target, staging, i))
+        body = "\n  ".join(statements)
+        script = (
+            "BEGIN\n"
+            "  BEGIN TRANSACTION;\n"
+            f"  {body}\n"
+            "  COMMIT TRANSACTION;\n"
+            "EXCEPTION WHEN ERROR THEN\n"
+            "  ROLLBACK TRANSACTION;\n"
+            "  RAISE USING MESSAGE = @@error.message;\n"
+            "END;"
+        )
+        labels = {**self.labels, "netvisor_table": "_".join(self.targets)[:63]}
+        wh._query(client, script, params, labels)
+        self.committed = True
+        results = {}
+        for name, target in self.targets.items():
+            created, added = evolved[name]
+            mode = {
+                "window": SyncMode.PARTITIONED.value,
+                "merge": SyncMode.MERGE.value,
+                "replace": SyncMode.FULL_REFRESH.value,
+            }[target.mode]
+            results[name] = WriteResult(
+                table=name,
+                mode=mode,
+                rows_written=self.staged[name],
+                window_start=target.window[0] if target.window else None,
+                window_end=target.window[1] if target.window else None,
+                columns_added=tuple(added),
+                table_created=created,
+            )
+        return results
+
+    def _drop_vanished(self, table: Table) -> None:
+        wh, client = self.warehouse, self.client
+        stored = wh._stored_columns(client, table.name) or {}
+        wanted = {c.name for c in table.all_columns}
+        vanished = [c for c in stored if c not in wanted]
+        if vanished:
+            drops = ", ".join(f"DROP COLUMN IF EXISTS {_quote(c)}" for c in vanished)
+            wh._query(client, f"ALTER TABLE {wh._ref(client, table.name)} {drops}")
+
+    def discard(self) -> None:
+        for staging in self.staging.values():
+            with contextlib.suppress(gexc.GoogleAPIError):
+                self.client.delete_table(
+                    self.warehouse._table_id(self.client, staging), not_found_ok=True
+                )
+        self.staging.clear()

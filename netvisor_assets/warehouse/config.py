@@ -16,6 +16,7 @@ from netvisor_assets.warehouse.base import IDENTIFIER
 BACKENDS = ("duckdb", "bigquery")
 DEFAULT_DATASET = "netvisor"
 DEFAULT_DUCKDB_SCHEMA = "netvisor"
+DEFAULT_LOCATION = "EU"
 DUCKDB_FILE_NAME = "netvisor.duckdb"
 # Checked by the google-cloud-bigquery client itself too; the scheme (http://) is required.
 EMULATOR_HOST_VAR = "BIGQUERY_EMULATOR_HOST"
@@ -75,7 +76,8 @@ class WarehouseSettings:
             duckdb_path=duckdb_path_from_env(env),
             bigquery_project=project,
             bigquery_dataset=dataset,
-            bigquery_location=(env.get("BIGQUERY_LOCATION") or "").strip() or None,
+            # Finnish accounting data must not land in BigQuery's US default by accident.
+            bigquery_location=(env.get("BIGQUERY_LOCATION") or "").strip() or DEFAULT_LOCATION,
             emulator_host=emulator,
         )
 

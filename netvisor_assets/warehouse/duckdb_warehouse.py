@@ -33,18 +33,18 @@ import pandas as pd
 from netvisor_assets.tables.schema import NUMERIC_PRECISION, NUMERIC_SCALE, SyncMode, Table
 from netvisor_assets.warehouse.base import (
     STAGING_PREFIX,
+    Load,
+    Target,
     Warehouse,
     WarehouseError,
     WriteResult,
     arrow_to_frame,
     check_identifier,
     check_where,
-    check_window,
     key_columns,
     key_frame,
     normalise_type,
     plan_new_columns,
-    prepare_frame,
     to_arrow,
 )
 
@@ -176,77 +176,48 @@ class DuckDBWarehouse(Warehouse):
         return view
 
     def _insert_select(self, table: Table, source: str) -> str:
-        """The INSERT of a write; a separate method so tests can make it fail mid-write."""
+        """The INSERT of a write (`source` is a quoted reference); a separate method so tests
+        can make it fail mid-write."""
         names = [c.name for c in table.all_columns]
         return (
             f"INSERT INTO {self._ref(table.name)} ({_cols(names)}) "
-            f"SELECT {_cols(names)} FROM {_quote(source)}"
+            f"SELECT {_cols(names)} FROM {source}"
         )
 
     # -- writes ------------------------------------------------------------------------------
 
+    @contextlib.contextmanager
+    def load(
+        self, targets: Sequence[Target], *, labels: Mapping[str, str] | None = None
+    ) -> Iterator[Load]:
+        load = _DuckDBLoad(self, targets)
+        try:
+            yield load
+        finally:
+            if not load.committed:
+                load.discard()
+
     def replace_window(
         self, table: Table, frame: pd.DataFrame, start: dt.date, end: dt.date
     ) -> WriteResult:
-        prepared = prepare_frame(table, frame)
-        check_window(table, prepared, start, end)
-        part = _quote(table.partition_column or "")
-
-        def work(con: duckdb.DuckDBPyConnection) -> WriteResult:
-            created, added = self._evolve(con, table)
-            source = self._register(con, table, prepared)
-            deleted = con.execute(
-                f"DELETE FROM {self._ref(table.name)} WHERE {part} >= ? AND {part} < ?",
-                [start, end],
-            ).fetchone()
-            con.execute(self._insert_select(table, source))
-            return WriteResult(
-                table=table.name,
-                mode=SyncMode.PARTITIONED.value,
-                rows_written=len(prepared),
-                rows_deleted=int(deleted[0]) if deleted else None,
-                window_start=start,
-                window_end=end,
-                columns_added=tuple(added),
-                table_created=created,
-            )
-
-        return self._transaction(work)
+        return self._single(Target(table, "window", (start, end)), frame)
 
     def merge(self, table: Table, frame: pd.DataFrame) -> WriteResult:
-        prepared = prepare_frame(table, frame)
         if not table.primary_key:
             raise WarehouseError(f"table {table.name} has no primary key to merge on")
-        names = [c.name for c in table.all_columns]
-        updates = [n for n in names if n not in table.primary_key]
-
-        def work(con: duckdb.DuckDBPyConnection) -> WriteResult:
-            created, added = self._evolve(con, table)
-            source = self._register(con, table, prepared)
-            on = " AND ".join(f"t.{_quote(k)} = s.{_quote(k)}" for k in table.primary_key)
-            set_ = ", ".join(f"{_quote(n)} = s.{_quote(n)}" for n in updates)
-            con.execute(
-                f"MERGE INTO {self._ref(table.name)} AS t USING {_quote(source)} AS s ON ({on}) "
-                f"WHEN MATCHED THEN UPDATE SET {set_} "
-                f"WHEN NOT MATCHED THEN INSERT ({_cols(names)}) VALUES ({_cols(names, 's.')})"
-            )
-            return WriteResult(
-                table=table.name,
-                mode=SyncMode.MERGE.value,
-                rows_written=len(prepared),
-                columns_added=tuple(added),
-                table_created=created,
-            )
-
-        return self._transaction(work)
+        return self._single(Target(table, "merge"), frame)
 
     def replace_all(self, table: Table, frame: pd.DataFrame) -> WriteResult:
-        prepared = prepare_frame(table, frame)
+        return self._single(Target(table, "replace"), frame)
 
-        def work(con: duckdb.DuckDBPyConnection) -> WriteResult:
-            con.execute(f"CREATE SCHEMA IF NOT EXISTS {self._schema_ref()}")
+    def _apply(self, con: duckdb.DuckDBPyConnection, target: Target, staging: str) -> WriteResult:
+        """One target's share of a load's commit, inside its transaction."""
+        table = target.table
+        source = self._ref(staging)
+        rows = con.execute(f"SELECT count(*) FROM {source}").fetchone()
+        rows_written = int(rows[0]) if rows else 0
+        if target.mode == "replace":
             existed = self._columns(con, table.name) is not None
-            source = self._register(con, table, prepared)
             con.execute(
                 f"CREATE OR REPLACE TABLE {self._ref(table.name)} ({self._column_defs(table)})"
             )
@@ -254,11 +225,45 @@ class DuckDBWarehouse(Warehouse):
             return WriteResult(
                 table=table.name,
                 mode=SyncMode.FULL_REFRESH.value,
-                rows_written=len(prepared),
+                rows_written=rows_written,
                 table_created=not existed,
             )
-
-        return self._transaction(work)
+        created, added = self._evolve(con, table)
+        if target.mode == "merge":
+            names = [c.name for c in table.all_columns]
+            updates = [n for n in names if n not in table.primary_key]
+            on = " AND ".join(f"t.{_quote(k)} = s.{_quote(k)}" for k in table.primary_key)
+            set_ = ", ".join(f"{_quote(n)} = s.{_quote(n)}" for n in updates)
+            con.execute(
+                f"MERGE INTO {self._ref(table.name)} AS t USING {source} AS s ON ({on}) "
+                f"WHEN MATCHED THEN UPDATE SET {set_} "
+                f"WHEN NOT MATCHED THEN INSERT ({_cols(names)}) VALUES ({_cols(names, 's.')})"
+            )
+            return WriteResult(
+                table=table.name,
+                mode=SyncMode.MERGE.value,
+                rows_written=rows_written,
+                columns_added=tuple(added),
+                table_created=created,
+            )
+        assert target.window is not None
+        start, end = target.window
+        part = _quote(table.partition_column or "")
+        deleted = con.execute(
+            f"DELETE FROM {self._ref(table.name)} WHERE {part} >= ? AND {part} < ?",
+            [start, end],
+        ).fetchone()
+        con.execute(self._insert_select(table, source))
+        return WriteResult(
+            table=table.name,
+            mode=SyncMode.PARTITIONED.value,
+            rows_written=rows_written,
+            rows_deleted=int(deleted[0]) if deleted else None,
+            window_start=start,
+            window_end=end,
+            columns_added=tuple(added),
+            table_created=created,
+        )
 
     def delete_keys(self, table: Table, keys: pd.DataFrame | Iterable[Any]) -> WriteResult:
         frame = key_frame(table, keys)
@@ -345,3 +350,75 @@ class DuckDBWarehouse(Warehouse):
                 sql += " WHERE " + re.sub(r"@(\w+)", r"$\1", where)
             data = con.sql(sql, params=dict(params or {}) or None).to_arrow_table()
         return arrow_to_frame(data, {c: stored[c] for c in wanted})
+
+
+class _DuckDBLoad(Load):
+    """Staging tables in the warehouse file, one per target, swapped in by one transaction.
+
+    Each append is its own short transaction (the file is not held between windows, so a
+    reader can get in); the commit deletes/merges/replaces every target from its staging
+    table and drops the staging tables, all in one transaction.
+    """
+
+    def __init__(self, warehouse: DuckDBWarehouse, targets: Sequence[Target]) -> None:
+        super().__init__(targets)
+        self.warehouse = warehouse
+        run = uuid.uuid4().hex
+        self.staging = {name: f"{STAGING_PREFIX}{run}_{i}" for i, name in enumerate(self.targets)}
+        self._created = False
+
+    def _create(self, con: duckdb.DuckDBPyConnection) -> None:
+        wh = self.warehouse
+        con.execute(f"CREATE SCHEMA IF NOT EXISTS {wh._schema_ref()}")
+        for name, staging in self.staging.items():
+            con.execute(
+                f"CREATE TABLE {wh._ref(staging)} ({wh._column_defs(self.targets[name].table)})"
+            )
+        self._created = True
+
+    def append(self, name: str, frame: pd.DataFrame) -> int:
+        prepared = self.prepare(name, frame)
+        table = self.targets[name].table
+        wh = self.warehouse
+
+        def work(con: duckdb.DuckDBPyConnection) -> WriteResult:
+            if not self._created:
+                self._create(con)
+            if len(prepared):
+                view = wh._register(con, table, prepared)
+                names = [c.name for c in table.all_columns]
+                con.execute(
+                    f"INSERT INTO {wh._ref(self.staging[name])} ({_cols(names)}) "
+                    f"SELECT {_cols(names)} FROM {_quote(view)}"
+                )
+            return WriteResult(table=name, mode="stage", rows_written=len(prepared))
+
+        wh._transaction(work)
+        self.staged[name] += len(prepared)
+        return len(prepared)
+
+    def commit(self) -> dict[str, WriteResult]:
+        wh = self.warehouse
+        results: dict[str, WriteResult] = {}
+
+        def work(con: duckdb.DuckDBPyConnection) -> WriteResult:
+            if not self._created:
+                self._create(con)
+            for name, target in self.targets.items():
+                results[name] = wh._apply(con, target, self.staging[name])
+            for staging in self.staging.values():
+                con.execute(f"DROP TABLE IF EXISTS {wh._ref(staging)}")
+            return next(iter(results.values()))
+
+        wh._transaction(work)
+        self.committed = True
+        return results
+
+    def discard(self) -> None:
+        """Drop the staging tables of a load that did not commit (best effort)."""
+        if not self._created:
+            return
+        wh = self.warehouse
+        with contextlib.suppress(duckdb.Error, WarehouseError), wh._connect() as con:
+            for staging in self.staging.values():
+                con.execute(f"DROP TABLE IF EXISTS {wh._ref(staging)}")
