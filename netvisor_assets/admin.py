@@ -2,8 +2,8 @@
 
 - `netvisor_check_connection`: calls customerlist.nv and tells apart wrong keys, missing
   rights and an unreachable host.
-- `netvisor_full_refresh` (config: tables): drops the chosen tables and rebuilds them from
-  Netvisor, every day from the ledger start date, month by month.
+- `netvisor_full_refresh` (config: tables): rebuilds the chosen tables from Netvisor, every day
+  from the ledger start date, month by month, aside; then swaps them in atomically.
 - `netvisor_delete_all_data` (config must repeat the organisation id): drops every synced table
   and clears the changes sensor's cursor, for "delete the connector and all of its data".
 
@@ -20,15 +20,14 @@ from collections.abc import Iterator, Sequence
 import dagster as dg
 from dagster._core.scheduler.instigation import InstigatorType, SensorInstigatorData
 
-from netvisor_assets.assets import HELSINKI, asset_key, fetch_window_records
+from netvisor_assets.assets import POOL, as_failure, asset_key
 from netvisor_assets.automation import SENSOR_NAME
-from netvisor_assets.frames import to_frame
+from netvisor_assets.loading import sync_source
 from netvisor_assets.resources import NetvisorResource
 from netvisor_assets.selection import Selection
+from netvisor_assets.settings import today_in_helsinki
 from netvisor_assets.tables import SOURCES, TABLES, SyncMode
-from netvisor_assets.tables.source import month_windows
 from netvisor_assets.warehouse import warehouse_from_env
-from netvisor_assets.warehouse.io_manager import write_output
 
 CHECK_JOB = "netvisor_check_connection"
 FULL_REFRESH_JOB = "netvisor_full_refresh"
@@ -59,56 +58,47 @@ def build_admin_jobs(
             raise dg.Failure(description=str(result))
         context.log.info(str(result))
 
-    @dg.op(name="rebuild_tables", out=dg.Out(dg.Nothing))
+    @dg.op(name="rebuild_tables", out=dg.Out(dg.Nothing), pool=POOL)
     def full_refresh_op(
         context: dg.OpExecutionContext, config: FullRefreshConfig, netvisor: NetvisorResource
     ) -> Iterator[dg.AssetMaterialization]:
+        """Rebuild aside and swap: each source's tables are staged over the whole history and
+        replace the stored ones in one transaction, so readers never see a missing or partial
+        table. Runs in pool `netvisor` like every sync (one request at a time)."""
         wanted = config.tables or list(selection.columns)
         unknown = [t for t in wanted if t not in TABLES or not selection.is_selected(t)]
         if unknown:
             raise dg.Failure(description=f"not selected or unknown tables: {', '.join(unknown)}")
         warehouse = warehouse_from_env()
-        last_day = dt.datetime.now(HELSINKI).date() - dt.timedelta(days=1)
+        last_day = today_in_helsinki() - dt.timedelta(days=1)
         for source in SOURCES:
             tables = [selection.table(t.name) for t in source.tables if t.name in wanted]
             if not tables:
                 continue
+            partitioned = source.mode is SyncMode.PARTITIONED
+            try:
+                with netvisor.get_client() as client:
+                    outcome = sync_source(
+                        source,
+                        tables,
+                        client,
+                        warehouse,
+                        run_id=context.run_id,
+                        window=(ledger_start, last_day) if partitioned else None,
+                        rebuild=True,
+                        log=context.log.info,
+                    )
+            except Exception as exc:
+                failure = as_failure(source, exc)
+                if failure is exc:
+                    raise
+                raise failure from exc
             for table in tables:
-                warehouse.drop_table(table.name)
-            windows: list[tuple[dt.date, dt.date] | None]
-            if source.mode is SyncMode.PARTITIONED:
-                windows = list(month_windows(ledger_start, last_day, 31))
-            else:
-                windows = [None]
-            counts = dict.fromkeys((t.name for t in tables), 0)
-            with netvisor.get_client() as client:
-                for window in windows:
-                    if window is None:
-                        assert source.fetch_all is not None
-                        records = source.fetch_all(client)
-                    else:
-                        records = fetch_window_records(context, source, client, *window)
-                    rows = source.to_rows(records)
-                    for table in tables:
-                        table_rows = rows[table.name]
-                        span = None
-                        if window is not None:
-                            col = table.partition_column
-                            table_rows = [r for r in table_rows if window[0] <= r[col] <= window[1]]
-                            span = (window[0], window[1] + dt.timedelta(days=1))
-                        frame = to_frame(
-                            table,
-                            table_rows,
-                            run_id=context.run_id,
-                            synced_at=dt.datetime.now(dt.UTC),
-                        )
-                        write_output(warehouse, TABLES[table.name], frame, context.run_id, span)
-                        counts[table.name] += len(frame)
-            for name, count in counts.items():
-                context.log.info(f"{name}: rebuilt with {count} rows")
-                if source.mode is not SyncMode.PARTITIONED:
+                count = outcome.results[table.name].rows_written
+                context.log.info(f"{table.name}: rebuilt with {count} rows")
+                if not partitioned:
                     yield dg.AssetMaterialization(
-                        asset_key=asset_key(name), metadata={"dagster/row_count": count}
+                        asset_key=asset_key(table.name), metadata={"dagster/row_count": count}
                     )
 
     @dg.op(name="delete_all_synced_data")

@@ -2,22 +2,26 @@
 
 Partitioned assets read `context.partition_time_window`, so a single day and a month-long
 backfill chunk run the same code with the fewest requests: the window is fetched in ranges of
-up to a month per list call and details in batches of 500 keys.
+up to a month per list call and details in batches of 500 keys. The asset writes its tables
+itself (`loading.sync_source`), streaming window by window and committing every table of the
+source in one transaction, then reports each table with a `MaterializeResult`: a failure on
+any table leaves all of them as they were and none is recorded as materialized.
 """
 
 import datetime as dt
-import time
 from collections.abc import Iterator
 from zoneinfo import ZoneInfo
 
 import dagster as dg
 
-from netvisor_assets.frames import to_frame
-from netvisor_assets.netvisor.client import NetvisorClient
+from netvisor_assets.loading import sync_source
+from netvisor_assets.netvisor.errors import NetvisorError
 from netvisor_assets.resources import NetvisorResource
 from netvisor_assets.selection import Selection
+from netvisor_assets.settings import SettingsError
 from netvisor_assets.tables import SOURCES, Source, SyncMode, Table
-from netvisor_assets.tables.source import Records, month_windows
+from netvisor_assets.warehouse.base import FrameError, SchemaConflictError
+from netvisor_assets.warehouse.io_manager import WarehouseIOManager, result_metadata
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
 ASSET_PREFIX = "netvisor"
@@ -68,50 +72,43 @@ def window_dates(context: dg.AssetExecutionContext) -> tuple[dt.date, dt.date]:
     return first, last
 
 
-def fetch_window_records(
-    context: dg.AssetExecutionContext | dg.OpExecutionContext,
-    source: Source,
-    client: NetvisorClient,
-    first: dt.date,
-    last: dt.date,
-) -> Records:
-    """Fetch a window in month-sized requests, logging progress for long initial syncs."""
-    assert source.fetch_window is not None
-    windows = month_windows(first, last, source.max_days_per_request)
-    records: Records = []
-    started = time.monotonic()
-    for index, (a, b) in enumerate(windows, start=1):
-        records.extend(source.fetch_window(client, a, b))
-        if len(windows) > 1:
-            context.log.info(
-                f"{source.name}: fetched {a}..{b} (window {index}/{len(windows)}), "
-                f"{len(records)} records so far, {time.monotonic() - started:.1f} s"
-            )
-    return records
+def _deterministic(exc: BaseException) -> bool:
+    """Failures that a second attempt would repeat exactly: never worth a retry."""
+    if isinstance(exc, NetvisorError):
+        return not exc.retryable
+    return isinstance(exc, FrameError | SchemaConflictError | SettingsError | ValueError)
 
 
-def _in_window(table: Table, rows: list[dict], first: dt.date, last: dt.date) -> list[dict]:
-    # Netvisor's date filters are inclusive on both ends; this also guarantees that nothing
-    # dated before the ledger start date ever lands, whatever the API returns.
-    column = table.partition_column
-    assert column is not None
-    return [r for r in rows if r.get(column) is not None and first <= r[column] <= last]
+def as_failure(source: Source, exc: BaseException) -> BaseException:
+    """A deterministic failure as a `dg.Failure` that bypasses the retry policy.
+
+    Only transient faults (Netvisor unavailable after the client's own retries, a warehouse
+    hiccup) are retried by Dagster; a bad value, a NULL key, INVALID_DATA or a body defusedxml
+    refuses fails at once with its typed message.
+    """
+    if not _deterministic(exc):
+        return exc
+    return dg.Failure(
+        description=f"{source.name}: {type(exc).__name__}: {exc}",
+        metadata={"error_type": type(exc).__name__, "retried": False},
+        allow_retries=False,
+    )
 
 
 def build_source_asset(
     source: Source, ledger_start: dt.date, warehouse_kind: str, selection: Selection
 ) -> dg.AssetsDefinition:
-    """The multi-asset that fetches one source and yields one frame per selected table."""
+    """The multi-asset that fetches one source and writes its selected tables together."""
     partitioned = source.mode is SyncMode.PARTITIONED
     partitions_def = daily_partitions(ledger_start) if partitioned else None
     tables = [selection.table(t.name) for t in source.tables if selection.is_selected(t.name)]
     check_key = dg.AssetCheckKey(asset_key(tables[0]), NEW_FIELDS_CHECK)
-    outs = {
-        table.name: dg.AssetOut(
+    specs = [
+        dg.AssetSpec(
             key=asset_key(table),
             description=table.description,
             group_name=GROUP,
-            is_required=False,
+            skippable=True,
             kinds={"netvisor", warehouse_kind},
             metadata={
                 "dagster/column_schema": column_schema(table),
@@ -122,11 +119,11 @@ def build_source_asset(
             },
         )
         for table in tables
-    }
+    ]
 
     @dg.multi_asset(
         name=f"netvisor_{source.name}",
-        outs=outs,
+        specs=specs,
         partitions_def=partitions_def,
         backfill_policy=(
             dg.BackfillPolicy.multi_run(MAX_PARTITIONS_PER_RUN) if partitioned else None
@@ -147,51 +144,62 @@ def build_source_asset(
         ],
     )
     def _asset(
-        context: dg.AssetExecutionContext, config: SyncConfig, netvisor: NetvisorResource
+        context: dg.AssetExecutionContext,
+        config: SyncConfig,
+        netvisor: NetvisorResource,
+        io_manager: dg.ResourceParam[WarehouseIOManager],
     ) -> Iterator:
-        with netvisor.get_client() as client:
-            before = client.requests_made
-            window: tuple[dt.date, dt.date] | None = None
-            if partitioned:
-                first, last = window_dates(context)
-                first = max(first, ledger_start)
-                window = (first, last)
-                records = fetch_window_records(context, source, client, first, last)
-            elif config.changed_since and source.fetch_changed is not None:
-                since = dt.datetime.fromisoformat(config.changed_since)
-                records = source.fetch_changed(client, since)
-            else:
-                assert source.fetch_all is not None
-                records = source.fetch_all(client)
-            requests = client.requests_made - before
-        rows = source.to_rows(records)
-        new_fields = source.unknown_fields(records)
-        synced_at = dt.datetime.now(dt.UTC)
-        for table in tables:
-            if table.name not in context.selected_output_names:
-                continue
-            table_rows = rows[table.name]
-            if window is not None:
-                table_rows = _in_window(table, table_rows, *window)
-            frame = to_frame(table, table_rows, run_id=context.run_id, synced_at=synced_at)
+        chosen = [t for t in tables if asset_key(t) in context.selected_asset_keys]
+        window: tuple[dt.date, dt.date] | None = None
+        if partitioned:
+            first, last = window_dates(context)
+            window = (max(first, ledger_start), last)
+        since = (
+            dt.datetime.fromisoformat(config.changed_since)
+            if config.changed_since and not partitioned
+            else None
+        )
+        try:
+            with netvisor.get_client() as client:
+                outcome = sync_source(
+                    source,
+                    chosen,
+                    client,
+                    io_manager.warehouse(),
+                    run_id=context.run_id,
+                    window=window,
+                    changed_since=since,
+                    log=context.log.info,
+                )
+        except Exception as exc:
+            failure = as_failure(source, exc)
+            if failure is exc:
+                raise
+            raise failure from exc
+        for table in chosen:
+            result = outcome.results[table.name]
             metadata: dict[str, dg.RawMetadataValue] = {
-                "dagster/row_count": len(frame),
-                "requests": requests,
+                "dagster/row_count": result.rows_written,
+                "requests": outcome.requests,
                 "unselected_columns": ", ".join(selection.unselected_columns(table.name)),
+                "rows_outside_window": outcome.outside_window.get(table.name, 0),
+                "request_windows": outcome.windows,
+                **result_metadata(io_manager.warehouse(), result),
             }
-            if table is tables[0]:
-                metadata["new_api_fields"] = ", ".join(new_fields)
-            if not partitioned or window is not None and window[0] == window[1]:
-                # Dagster copies a ranged run's output metadata onto every partition's event:
-                # the schema (tens of columns) would be serialised 31 times per backfill
-                # chunk. The definition carries it too, so ranged runs leave it out.
+            if table is chosen[0]:
+                metadata["new_api_fields"] = ", ".join(outcome.new_fields)
+            if window is None or window[0] == window[1]:
+                # Dagster copies a ranged run's metadata onto every partition's event: the
+                # schema (tens of columns) would be serialised 31 times per backfill chunk.
+                # The definition carries it too, so ranged runs leave it out.
                 metadata["dagster/column_schema"] = column_schema(table)
             if window is not None:
                 metadata["window"] = f"{window[0].isoformat()}..{window[1].isoformat()}"
-            if config.changed_since and not partitioned:
-                metadata["changed_since"] = config.changed_since
-            yield dg.Output(frame, output_name=table.name, metadata=metadata)
+            if since is not None:
+                metadata["changed_since"] = config.changed_since or ""
+            yield dg.MaterializeResult(asset_key=asset_key(table), metadata=metadata)
         if check_key in context.selected_asset_check_keys:
+            new_fields = outcome.new_fields
             yield dg.AssetCheckResult(
                 check_name=NEW_FIELDS_CHECK,
                 asset_key=check_key.asset_key,
