@@ -780,3 +780,43 @@ def test_check_connection(step, ok, problem):
     if not ok:
         assert result.hint and result.hint in str(result)
     assert CUSTOMER_KEY not in str(result)
+
+
+# ------------------------------------------------------------------------- records without keys
+
+
+def _invoices_answer(request: httpx.Request, keyless: set[int], drop: set[int] = frozenset()):
+    keys = [int(k) for k in request.url.params["netvisorkeylist"].split(",")]
+    docs = []
+    for key in keys:
+        if key in drop:
+            continue
+        own = "" if key in keyless else f"<SalesInvoiceNetvisorKey>{key}</SalesInvoiceNetvisorKey>"
+        docs.append(
+            f"<SalesInvoice>{own}<SalesInvoiceNumber>{key * 10}</SalesInvoiceNumber></SalesInvoice>"
+        )
+    return httpx.Response(200, content=ok("<SalesInvoices>" + "".join(docs) + "</SalesInvoices>"))
+
+
+@pytest.mark.parametrize(
+    ("asked", "keyless", "drop", "requests"),
+    [
+        ([7], {7}, set(), 1),  # one key asked: the key-less record is that key's
+        ([5, 6, 7], {5, 7}, set(), 1),  # one record per key, in order: matched by position
+        ([5, 6, 7], {7}, {6}, 3),  # a record missing: position is unsafe, ask 6 and 7 alone
+    ],
+)
+def test_detail_record_without_its_key_gets_the_key_asked_for(asked, keyless, drop, requests):
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.url.params["netvisorkeylist"])
+        asked_now = {int(k) for k in request.url.params["netvisorkeylist"].split(",")}
+        # Asked alone, a record that vanished from the list answer is still served.
+        return _invoices_answer(request, keyless, drop if len(asked_now) > 1 else set())
+
+    with make_client(handler) as client:
+        records = client.get_sales_invoices(asked)
+    by_key = {r["salesinvoicenetvisorkey"]: r["salesinvoicenumber"] for r in records}
+    assert by_key == {k: str(k * 10) for k in asked}
+    assert client.requests_made == requests

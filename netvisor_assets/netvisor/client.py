@@ -219,6 +219,32 @@ class _Watchdog:
             self._timer.cancel()
 
 
+RecordKeyPath = tuple[str, ...]
+
+
+def _as_int(key: int | str) -> int | str:
+    return int(key) if isinstance(key, str) and key.isdigit() else key
+
+
+def _get_key(record: Record, path: RecordKeyPath) -> Any:
+    value: Any = record
+    for part in path:
+        if not isinstance(value, dict):
+            return None
+        value = value.get(part)
+    return value
+
+
+def _set_key(record: Record, path: RecordKeyPath, key: int | str) -> None:
+    target = record
+    for part in path[:-1]:
+        nested = target.get(part)
+        if not isinstance(nested, dict):
+            nested = target[part] = {}
+        target = nested
+    target[path[-1]] = key
+
+
 def _is_retryable(exc: BaseException) -> bool:
     return isinstance(exc, NetvisorError) and exc.retryable
 
@@ -589,7 +615,19 @@ class NetvisorClient:
         extra: Mapping[str, Param] | None = None,
         *,
         skip_vanished: bool = False,
+        key_path: RecordKeyPath = ("netvisorkey",),
     ) -> list[Record]:
+        """Detail records for `keys`, `size` per request, each carrying its key at `key_path`.
+
+        Older Netvisor responses leave a detail record's own key out (a getsalesinvoice.nv
+        document without SalesInvoiceNetvisorKey, a getcustomer.nv record without
+        NetvisorKey). Such a record gets the key the client asked for: with one key per
+        request that is certain; with a key list it is matched by position, because Netvisor
+        answers a key list in the order asked (assumed, unverified) - and only when the
+        response holds exactly one record per key asked and every record that does carry a
+        key sits at the position of that key. Otherwise the key-less records are dropped and
+        the keys no record answered are asked again one at a time, where the match is certain.
+        """
         records: list[Record] = []
         for batch in _batches(keys, size):
             remaining = list(batch)
@@ -597,7 +635,12 @@ class NetvisorClient:
                 params: dict[str, Param] = {key_param: ",".join(str(k) for k in remaining)}
                 params.update(extra or {})
                 try:
-                    records.extend(self._fetch(resource, params, paths)[0])
+                    page = self._fetch(resource, params, paths)[0]
+                    records.extend(
+                        self._with_keys(
+                            resource, key_param, remaining, page, paths, extra, key_path
+                        )
+                    )
                     break
                 except InvalidData as exc:
                     # getcustomer/getvendor fail a whole key list when one key no longer exists
@@ -613,6 +656,44 @@ class NetvisorClient:
                     )
                     remaining.remove(missing)
         return records
+
+    def _with_keys(
+        self,
+        resource: str,
+        key_param: str,
+        asked: Sequence[int | str],
+        page: list[Record],
+        paths: Sequence[RecordPath],
+        extra: Mapping[str, Param] | None,
+        key_path: RecordKeyPath,
+    ) -> list[Record]:
+        keyless = [r for r in page if _get_key(r, key_path) is None]
+        if not keyless:
+            return page
+        if len(page) == len(asked) and all(
+            _get_key(r, key_path) in (None, _as_int(k)) for r, k in zip(page, asked, strict=True)
+        ):
+            for record, key in zip(page, asked, strict=True):
+                if _get_key(record, key_path) is None:
+                    _set_key(record, key_path, _as_int(key))
+            return page
+        keyed = [r for r in page if _get_key(r, key_path) is not None]
+        answered = {_get_key(r, key_path) for r in keyed}
+        unanswered = [k for k in asked if _as_int(k) not in answered]
+        logger.warning(
+            "%s: %d records without their key could not be matched to %d keys asked; "
+            "asking for those keys one at a time",
+            resource,
+            len(keyless),
+            len(unanswered),
+        )
+        for key in unanswered:
+            single = self._fetch(resource, {key_param: str(key), **(extra or {})}, paths)[0]
+            for record in single[:1]:
+                if _get_key(record, key_path) is None:
+                    _set_key(record, key_path, _as_int(key))
+                keyed.append(record)
+        return keyed
 
     def _walk_above_key(
         self,
@@ -683,6 +764,7 @@ class NetvisorClient:
             KEY_BATCH_SIZE,
             [("customers", "customer"), ("customer",)],
             skip_vanished=skip_vanished,
+            key_path=("customerbaseinformation", "netvisorkey"),
         )
 
     def customers(self, changed_since: dt.date | dt.datetime | None = None) -> list[Record]:
@@ -750,6 +832,7 @@ class NetvisorClient:
             keys,
             PRODUCT_KEY_BATCH_SIZE,
             [("products", "product"), ("product",)],
+            key_path=("productbaseinformation", "netvisorkey"),
         )
 
     def products(self, changed_since: dt.date | dt.datetime | None = None) -> list[Record]:
@@ -811,6 +894,7 @@ class NetvisorClient:
             KEY_BATCH_SIZE,
             _SALES_INVOICE_DETAIL,
             {"pdfimage": "nopdf", "showcommentlines": 1},
+            key_path=("salesinvoicenetvisorkey",),
         )
 
     def sales_invoices(
@@ -849,6 +933,7 @@ class NetvisorClient:
             KEY_BATCH_SIZE,
             _SALES_ORDER_DETAIL,
             {"pdfimage": "nopdf", "showcommentlines": 1},
+            key_path=("salesinvoicenetvisorkey",),
         )
 
     def sales_orders(
@@ -913,6 +998,7 @@ class NetvisorClient:
             KEY_BATCH_SIZE,
             [("purchaseinvoices", "purchaseinvoice"), ("purchaseinvoice",)],
             {"version": 2, "omitattachments": "true"},
+            key_path=("purchaseinvoicenetvisorkey",),
         )
 
     def purchase_invoices(

@@ -45,12 +45,16 @@ VOUCHER_LINES = Table(
     name="voucher_lines",
     description="Lines of accounting vouchers: one debit (+) or credit (-) posting each.",
     resources=("accountingledger.nv",),
-    primary_key=("voucher_line_key",),
+    primary_key=("voucher_key", "line_position"),
     mode=SyncMode.PARTITIONED,
     partition_column="voucher_date",
     group="vouchers",
     columns=(
-        c("NetvisorKey", "voucher_line_key", "Netvisor key of the voucher line."),
+        c(
+            "NetvisorKey",
+            "voucher_line_key",
+            "Netvisor key of the voucher line (absent in older responses).",
+        ),
         computed("voucher_key", "INT64", "Voucher the line belongs to."),
         computed("voucher_date", "DATE", "Accounting date of the voucher (partition)."),
         computed("line_position", "INT64", "Position of the line within its voucher, from 1."),
