@@ -185,7 +185,7 @@ class Detail:
         return self.of(sim, sim.company.keys(self.kind))
 
 
-NOPDF = (("pdfimage", "nopdf"), ("showcommentlines", "1"))
+NOPDF = (("pdfimage", "nopdf"), ("showcommentlines", "1"), ("replyoption", "16"))
 CUSTOMER = Detail("customers", "getcustomer", "idlist")
 VENDOR = Detail("vendors", "getvendor", "netvisorkeylist")
 PRODUCT = Detail("products", "getproduct", "idlist", 400)

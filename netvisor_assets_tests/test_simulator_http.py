@@ -349,6 +349,34 @@ CASES: list[Case] = [
 ]
 
 
+OWN_KEY = {
+    "getsalesinvoice": ("salesinvoicenetvisorkey",),
+    "getorder": ("salesinvoicenetvisorkey",),
+    "getpurchaseinvoice": ("purchaseinvoicenetvisorkey",),
+    "getcustomer": ("customerbaseinformation", "netvisorkey"),
+}
+
+
+def _as_rendered(resource: str, record: dict) -> dict:
+    """Ground truth is what a client ends up with; the body of an older-shape document lacks
+    its own key (the client restores it from its request)."""
+    path = OWN_KEY.get(resource)
+    if path is None:
+        return record
+    holder = record if len(path) == 1 else record.get(path[0]) or {}
+    if not sim_handlers.older_shape(holder.get(path[-1])):
+        return record
+    if len(path) == 1:
+        return {k: v for k, v in record.items() if k != path[0]}
+    return {**record, path[0]: {k: v for k, v in holder.items() if k != path[1]}}
+
+
+def test_detail_documents_answer_in_older_shapes_at_a_realistic_rate(company) -> None:
+    keys = company.keys("sales_invoices")
+    older = sum(sim_handlers.older_shape(k) for k in keys)
+    assert 0.02 * len(keys) < older < 0.2 * len(keys)
+
+
 @pytest.mark.parametrize(
     ("resource", "params_of", "path", "root"),
     CASES,
@@ -363,7 +391,7 @@ def test_resource_body_equals_ground_truth(sim, http, company, resource, params_
     assert payload.tag == root
     body_records = records_at(response.content, path)
     truth = sim.ground_truth(resource, {k: str(v) for k, v in params.items()})
-    assert body_records == truth
+    assert body_records == [_as_rendered(resource, t) for t in truth]
     if not resource.startswith("deleted"):
         assert truth, f"{resource} {params} answered no records; the case tests nothing"
 
@@ -568,7 +596,7 @@ def test_voucher_status_filter(sim, company):
     valid = sim.ground_truth("accountingledger", window)
     everything = sim.ground_truth("accountingledger", {**window, "voucherstatus": "1"})
     invalid = sim.ground_truth("accountingledger", {**window, "voucherstatus": "3"})
-    assert {v["status"] for v in valid} == {"valid"}
+    assert {v.get("status", "valid") for v in valid} == {"valid"}  # absent means valid
     assert invalid and {v["status"] for v in invalid} <= {"invalidated", "deleted"}
     assert len(everything) == len(valid) + len(invalid)
 

@@ -893,7 +893,8 @@ class NetvisorClient:
             keys,
             KEY_BATCH_SIZE,
             _SALES_INVOICE_DETAIL,
-            {"pdfimage": "nopdf", "showcommentlines": 1},
+            # replyoption 16: Netvisor names the credited invoice of a credit note.
+            {"pdfimage": "nopdf", "showcommentlines": 1, "replyoption": 16},
             key_path=("salesinvoicenetvisorkey",),
         )
 
@@ -932,7 +933,8 @@ class NetvisorClient:
             keys,
             KEY_BATCH_SIZE,
             _SALES_ORDER_DETAIL,
-            {"pdfimage": "nopdf", "showcommentlines": 1},
+            # replyoption 16: Netvisor names the credited invoice of a credit note.
+            {"pdfimage": "nopdf", "showcommentlines": 1, "replyoption": 16},
             key_path=("salesinvoicenetvisorkey",),
         )
 

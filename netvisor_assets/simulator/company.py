@@ -46,6 +46,8 @@ from netvisor_assets.simulator import names as N
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
 DELETED_HISTORY_DAYS = 7
+# The first months of the books answer in older shapes (lines without keys or VAT codes).
+OLDER_PERIOD_DAYS = 92
 _DAY = 86400
 _NO = -1
 
@@ -1795,6 +1797,30 @@ class Company:
             )
         ]
         rec["_modified"] = _to_dt(vo.modified[v])
+        return self._older_voucher_shape(v, rec)
+
+    def _older_voucher_shape(self, v: int, rec: dict) -> dict:
+        """What real ledger responses look like, at realistic rates (seeded, by voucher).
+
+        In the company's first months (older periods) most lines carry no NetvisorKey and no
+        VatCode; a few valid vouchers have no status attribute (absent means valid); some
+        invalidated vouchers come without lines. The record is what the API returns, so the
+        ground truth carries the same gaps.
+        """
+        r = random.Random(_mix(self.seed, K_VO, v, 7))
+        if (
+            rec["voucherdate"] < self.start_date + timedelta(days=OLDER_PERIOD_DAYS)
+            and r.random() < 0.7
+        ):
+            for line in rec["voucherline"]:
+                line.pop("netvisorkey", None)
+                line.pop("vatcode", None)
+        if rec["status"] == "valid" and r.random() < 0.03:
+            del rec["status"]
+            for line in rec["voucherline"]:
+                line.pop("status", None)
+        elif rec["status"] == "invalidated" and r.random() < 0.3:
+            rec["voucherline"] = []
         return rec
 
     def _build_sales_payments(self, i: int) -> dict:
