@@ -62,4 +62,4 @@ def duckdb_warehouse(tmp_path: Path):  # -> DuckDBWarehouse
     """A DuckDBWarehouse in a fresh file."""
     from netvisor_assets.warehouse.duckdb_warehouse import DuckDBWarehouse
 
-    return DuckDBWarehouse(tmp_path / "netvisor.duckdb")
+    return DuckDBWarehouse(tmp_path / "warehouse.duckdb")

@@ -54,7 +54,7 @@ def sync_env(
     """Environment of a deployment against the simulator with a fresh DuckDB file."""
     env = {
         "NETVISOR_BASE_URL": sim.url,
-        "NETVISOR_DUCKDB_PATH": str(tmp / "netvisor.duckdb"),
+        "NETVISOR_DUCKDB_PATH": str(tmp / "warehouse.duckdb"),
         "NETVISOR_LEDGER_START_DATE": ledger_start,
         "NETVISOR_WAREHOUSE": "duckdb",
         **extra,

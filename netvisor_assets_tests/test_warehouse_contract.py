@@ -682,7 +682,7 @@ def test_io_manager_refuses_unpartitioned_run_of_partitioned_table(tmp_path: Any
 def test_warehouse_from_env(tmp_path: Any) -> None:
     local = warehouse_from_env({"NETVISOR_DUCKDB_PATH": str(tmp_path / "w.duckdb")})
     assert local.kind == "duckdb"
-    assert warehouse_from_env({"DAGSTER_HOME": str(tmp_path)}).path == tmp_path / "netvisor.duckdb"  # type: ignore[attr-defined]
+    assert warehouse_from_env({"DAGSTER_HOME": str(tmp_path)}).path == tmp_path / "warehouse.duckdb"  # type: ignore[attr-defined]
     remote = warehouse_from_env({"NETVISOR_WAREHOUSE": "BigQuery", "BIGQUERY_DATASET": "nv"})
     assert remote.kind == "bigquery" and remote.dataset == "nv"  # type: ignore[attr-defined]
     with pytest.raises(WarehouseSettingsError) as info:
@@ -747,3 +747,60 @@ def test_bigquery_least_privilege_account_never_creates_an_existing_dataset(
     assert {"dagster_run_id": "run-abc_1", "netvisor_table": "ledger"} in labels
     assert len(content(warehouse, "ledger", LEDGER_ORDER)) == 2
     warehouse.drop_all()
+
+
+def test_duckdb_reads_share_the_file_with_a_read_only_bi_tool(
+    duckdb_warehouse: Warehouse,
+) -> None:
+    """A BI tool holding the file read-only does not stop our reads (they are read-only)."""
+    duckdb_warehouse.replace_window(LEDGER, frame(LEDGER, THREE_DAYS), D1, D4)
+    path = duckdb_warehouse.path  # type: ignore[attr-defined]
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, time\n"
+            f"con = duckdb.connect({str(path)!r}, read_only=True)\n"
+            "print(con.execute('select count(*) from netvisor.ledger').fetchone()[0], flush=True)\n"
+            "time.sleep(3)\n",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "3"
+        started = dt.datetime.now()
+        assert len(duckdb_warehouse.read("ledger")) == 3
+        assert (dt.datetime.now() - started).total_seconds() < 2
+    finally:
+        holder.wait(timeout=30)
+
+
+def test_duckdb_write_blocked_by_a_bi_tool_names_the_holder(
+    duckdb_warehouse: Warehouse, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    duckdb_warehouse.replace_window(LEDGER, frame(LEDGER, THREE_DAYS), D1, D4)
+    path = duckdb_warehouse.path  # type: ignore[attr-defined]
+    monkeypatch.setenv("NETVISOR_DUCKDB_LOCK_WAIT_SECONDS", "0.5")
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, time\n"
+            f"con = duckdb.connect({str(path)!r})  # a BI tool that opened it read-write\n"
+            "print('locked', flush=True)\n"
+            "time.sleep(4)\n",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+        with pytest.raises(WarehouseError) as info:
+            duckdb_warehouse.replace_window(LEDGER, frame(LEDGER, THREE_DAYS[:1]), D1, D4)
+        message = str(info.value)
+        assert f"process {holder.pid}" in message
+        assert "read-only" in message and "NETVISOR_DUCKDB_LOCK_WAIT_SECONDS" in message
+    finally:
+        holder.wait(timeout=30)
+    assert len(duckdb_warehouse.read("ledger")) == 3  # nothing was written

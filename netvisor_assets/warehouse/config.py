@@ -17,7 +17,9 @@ BACKENDS = ("duckdb", "bigquery")
 DEFAULT_DATASET = "netvisor"
 DEFAULT_DUCKDB_SCHEMA = "netvisor"
 DEFAULT_LOCATION = "EU"
-DUCKDB_FILE_NAME = "netvisor.duckdb"
+# Not "netvisor.duckdb": DuckDB names the catalog after the file, and a catalog "netvisor"
+# beside the schema "netvisor" makes `select * from netvisor.vouchers` ambiguous.
+DUCKDB_FILE_NAME = "warehouse.duckdb"
 # Checked by the google-cloud-bigquery client itself too; the scheme (http://) is required.
 EMULATOR_HOST_VAR = "BIGQUERY_EMULATOR_HOST"
 
@@ -83,7 +85,7 @@ class WarehouseSettings:
 
 
 def duckdb_path_from_env(environ: Mapping[str, str] | None = None) -> Path:
-    """NETVISOR_DUCKDB_PATH, else $DAGSTER_HOME/netvisor.duckdb, else ./.dagster_home/...
+    """NETVISOR_DUCKDB_PATH, else $DAGSTER_HOME/warehouse.duckdb, else ./.dagster_home/...
 
     Next to the Dagster instance because that is the folder a local deployment already keeps.
     """
@@ -93,6 +95,8 @@ def duckdb_path_from_env(environ: Mapping[str, str] | None = None) -> Path:
         return Path(explicit).expanduser()
     home = (env.get("DAGSTER_HOME") or "").strip()
     base = Path(home).expanduser() if home else Path.cwd() / ".dagster_home"
+    # The default folder is the instance's own; creating it is what a first run expects.
+    base.mkdir(parents=True, exist_ok=True)
     return base / DUCKDB_FILE_NAME
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import os
 import re
 import time
 import uuid
@@ -56,8 +57,11 @@ DUCKDB_TYPES: dict[str, str] = {
     "TIMESTAMP": "TIMESTAMPTZ",
     "BOOL": "BOOLEAN",
 }
-# Another process (a parallel Dagster step) holds the file; such steps are short.
+# Another process (a parallel Dagster step, a BI tool) holds the file; steps are short, so a
+# write waits this long (NETVISOR_DUCKDB_LOCK_WAIT_SECONDS) before it fails with who holds it.
 LOCK_RETRY_SECONDS = 30.0
+LOCK_WAIT_VAR = "NETVISOR_DUCKDB_LOCK_WAIT_SECONDS"
+_PID = re.compile(r"PID (\d+)")
 LOCK_RETRY_INITIAL_DELAY = 0.05
 LOCK_RETRY_MAX_DELAY = 1.0
 
@@ -68,6 +72,14 @@ def _quote(name: str) -> str:
 
 def _cols(names: Iterable[str], prefix: str = "") -> str:
     return ", ".join(prefix + _quote(n) for n in names)
+
+
+def _lock_wait() -> float:
+    raw = (os.environ.get(LOCK_WAIT_VAR) or "").strip()
+    try:
+        return max(float(raw), 0.0) if raw else LOCK_RETRY_SECONDS
+    except ValueError:
+        return LOCK_RETRY_SECONDS
 
 
 def _is_lock_error(exc: BaseException) -> bool:
@@ -95,8 +107,14 @@ class DuckDBWarehouse(Warehouse):
             # A read before the first write sees an empty warehouse, not a file error.
             con = duckdb.connect(":memory:")
         else:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            con = self._open_with_retry()
+            if not self.path.parent.is_dir():
+                raise WarehouseError(
+                    f"DuckDB folder {str(self.path.parent)!r} does not exist "
+                    "(NETVISOR_DUCKDB_PATH); create it or fix the path"
+                )
+            # Reads never take the write lock: several readers (a BI tool, the checks) can
+            # share the file, and a read never blocks a sync.
+            con = self._open_with_retry(read_only)
         try:
             # Timestamps come back in UTC whatever the machine's timezone is.
             con.execute("SET TimeZone = 'UTC'")
@@ -108,17 +126,37 @@ class DuckDBWarehouse(Warehouse):
         finally:
             con.close()
 
-    def _open_with_retry(self) -> duckdb.DuckDBPyConnection:
-        deadline = time.monotonic() + LOCK_RETRY_SECONDS
+    def _open_with_retry(self, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+        wait = _lock_wait()
+        deadline = time.monotonic() + wait
         delay = LOCK_RETRY_INITIAL_DELAY
         while True:
             try:
-                return duckdb.connect(str(self.path))
+                return duckdb.connect(str(self.path), read_only=read_only)
             except duckdb.IOException as exc:
-                if not _is_lock_error(exc) or time.monotonic() >= deadline:
+                if not _is_lock_error(exc):
                     raise
+                if time.monotonic() >= deadline:
+                    raise WarehouseError(self._lock_message(exc, wait, read_only)) from None
                 time.sleep(delay)
                 delay = min(delay * 2, LOCK_RETRY_MAX_DELAY)
+
+    def _lock_message(self, exc: BaseException, wait: float, read_only: bool) -> str:
+        match = _PID.search(str(exc))
+        holder = f"process {match.group(1)}" if match else "another process"
+        if match:
+            with contextlib.suppress(OSError):
+                raw = Path(f"/proc/{match.group(1)}/cmdline").read_bytes()
+                command = raw.replace(b"\0", b" ").decode("utf-8", "replace").strip()
+                if command:
+                    holder += f" ({command[:120]})"
+        action = "read" if read_only else "write to"
+        return (
+            f"cannot {action} the DuckDB file {self.path}: {holder} holds it open for writing "
+            f"(waited {wait:.0f} s). A BI tool must open it read-only and disconnect while "
+            "syncs run (or query a copy of the file); raise NETVISOR_DUCKDB_LOCK_WAIT_SECONDS "
+            "to wait longer."
+        )
 
     def _schema_ref(self) -> str:
         catalog = '"' + self._catalog.replace('"', '""') + '"'

@@ -177,7 +177,7 @@ class DuckDBWarehouseIOManager(WarehouseIOManager):
 
     path: str | None = Field(
         default=None,
-        description="DuckDB file; default NETVISOR_DUCKDB_PATH or $DAGSTER_HOME/netvisor.duckdb.",
+        description="DuckDB file; default NETVISOR_DUCKDB_PATH or $DAGSTER_HOME/warehouse.duckdb.",
     )
     duckdb_schema: str = Field(default=DEFAULT_DUCKDB_SCHEMA, description="DuckDB schema name.")
 
