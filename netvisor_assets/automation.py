@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 from dagster._core.definitions.unresolved_asset_job_definition import UnresolvedAssetJobDefinition
 
-from netvisor_assets.assets import asset_key
+from netvisor_assets.assets import ASSET_PREFIX, POOL, asset_key
 from netvisor_assets.netvisor.client import NetvisorClient
 from netvisor_assets.resources import NetvisorResource
 from netvisor_assets.selection import Selection
@@ -93,7 +93,12 @@ def plan_changes(
     """
     plan = ChangePlan()
     before = client.requests_made
-    end = dt.datetime.now(HELSINKI) + dt.timedelta(days=1)
+    if client.server_time is None:
+        # Learn Netvisor's clock first (one small request): when it runs ahead of ours, a
+        # window ending at our clock would skip its changes for good once the cursor moved on.
+        client.check_connection()
+    server_now = client.server_time or dt.datetime.now(HELSINKI)
+    end = max(dt.datetime.now(HELSINKI), server_now) + dt.timedelta(days=1)
     no_filter: list[Source] = []
     for source in SOURCES:
         if not any(selection.is_selected(t.name) for t in source.tables):
@@ -138,10 +143,12 @@ def plan_changes(
         plan.days[source.name] = plan.days.get(source.name, set()) | new_days
     if selection.is_selected("account_balances"):
         # A balance is cumulative: a posting on day D changes every closing balance from D on,
-        # and every new day has balances even without postings.
+        # and every new day has balances even without postings. Every day the warehouse may
+        # hold from D on is re-run (up to the last partition, also past Netvisor's today when
+        # its clock is behind ours), so no later balance stays stale.
         start = min(plan.days.get(LEDGER_SOURCE, set()) | new_days, default=None)
         if start is not None:
-            plan.days[BALANCES_SOURCE] = _days(start, min(last_day, today))
+            plan.days[BALANCES_SOURCE] = _days(start, last_day)
     plan.requests = client.requests_made - before
     return plan
 
@@ -236,6 +243,19 @@ def change_window_start(cursor: str | None, client: NetvisorClient) -> dt.dateti
     return now - INITIAL_LOOKBACK
 
 
+_IN_PROGRESS = [dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED]
+
+
+def run_in_progress(instance: dg.DagsterInstance, job_names: set[str]) -> dg.DagsterRun | None:
+    """A run of this code location that is talking to Netvisor now (pool `netvisor`)."""
+    for run in instance.get_runs(filters=dg.RunsFilter(statuses=_IN_PROGRESS), limit=50):
+        if run.job_name in job_names or run.job_name.startswith("netvisor_"):
+            return run
+        if any(key.path[:1] == [ASSET_PREFIX] for key in run.asset_selection or ()):
+            return run
+    return None
+
+
 def build_changes_sensor(
     selection: Selection,
     partitions_def: dg.DailyPartitionsDefinition | None,
@@ -256,7 +276,15 @@ def build_changes_sensor(
     )
     def netvisor_changes(
         context: dg.SensorEvaluationContext, netvisor: NetvisorResource
-    ) -> dg.SensorResult:
+    ) -> dg.SensorResult | dg.SkipReason:
+        busy = run_in_progress(context.instance, {job.name for job in jobs})
+        if busy is not None:
+            # Netvisor answers one request at a time per company: a tick while a run fetches
+            # would compete with it. The cursor stays, so the next tick catches up.
+            return dg.SkipReason(
+                f"run {busy.run_id} ({busy.job_name}) of pool {POOL} is in progress; "
+                "skipping this tick so it does not compete with it for Netvisor"
+            )
         now = dt.datetime.now(HELSINKI)
         if partitions_def is not None:
             keys = partitions_def.get_partition_keys()
