@@ -143,12 +143,14 @@ def plan_changes(
         plan.days[source.name] = plan.days.get(source.name, set()) | new_days
     if selection.is_selected("account_balances"):
         # A balance is cumulative: a posting on day D changes every closing balance from D on,
-        # and every new day has balances even without postings. Every day the warehouse may
-        # hold from D on is re-run (up to the last partition, also past Netvisor's today when
-        # its clock is behind ours), so no later balance stays stale.
+        # and every new day has balances even without postings. Every day up to Netvisor's
+        # today is re-run, and every later day the warehouse already holds (Netvisor's clock
+        # behind ours, or a backfill ahead of it), so no stored balance stays stale.
         start = min(plan.days.get(LEDGER_SOURCE, set()) | new_days, default=None)
-        if start is not None:
-            plan.days[BALANCES_SOURCE] = _days(start, last_day)
+        stored = warehouse.max_value("account_balances", "balance_date")
+        end_day = min(last_day, max(today, stored) if stored is not None else today)
+        if start is not None and start <= end_day:
+            plan.days[BALANCES_SOURCE] = _days(start, end_day)
     plan.requests = client.requests_made - before
     return plan
 

@@ -99,12 +99,23 @@ def test_changes_are_found_when_netvisor_runs_days_ahead_of_our_clock(tmp_path) 
         assert changed, "changes after Netvisor's (future) cursor must be found"
 
 
-def test_balances_are_rerun_up_to_the_last_partition(tiny_sim, tmp_path) -> None:
+def test_balances_the_warehouse_holds_past_netvisors_today_are_rerun(tiny_sim, tmp_path) -> None:
+    from netvisor_assets.tables import get_table
+    from netvisor_assets_tests.test_warehouse_contract import frame
+
     with sync_env(tiny_sim, tmp_path, "2025-01-01"):
         selection = load_selection()
+        # The simulated company's clock is January 2025; the warehouse holds balances of days
+        # after it (synced while Netvisor's clock was ahead, or backfilled).
+        last_day = dt.date(2025, 3, 31)
+        held = dt.date(2025, 3, 15)
+        table = get_table("account_balances")
+        row = {c: None for c in table.column_names}
+        row.update(account_key=1, balance_date=held)
+        warehouse_from_env().replace_window(
+            table, frame(table, [row]), held, held + dt.timedelta(days=1)
+        )
         with _client(tiny_sim) as client:
-            # The simulated company's clock is January 2025; our last partition is later.
-            last_day = dt.date(2025, 3, 31)
             plan = plan_changes(
                 client,
                 warehouse_from_env(),
@@ -113,4 +124,4 @@ def test_balances_are_rerun_up_to_the_last_partition(tiny_sim, tmp_path) -> None
                 first_day=dt.date(2025, 1, 1),
                 last_day=last_day,
             )
-        assert max(plan.days[BALANCES_SOURCE]) == last_day
+        assert max(plan.days[BALANCES_SOURCE]) == held

@@ -545,6 +545,14 @@ class Warehouse(ABC):
         `read("vouchers", where="voucher_date >= @start", params={"start": date(2025, 1, 1)})`.
         """
 
+    def max_value(self, table_name: str, column: str) -> Any:
+        """The largest value of a column (None for an empty or missing table)."""
+        if not (self.table_columns(table_name) or {}).get(column):
+            return None
+        frame = self.read(table_name, columns=[column])
+        values = [v for v in frame[column].tolist() if v is not None and v == v]
+        return max(values, default=None)
+
     @abstractmethod
     def table_columns(self, name: str) -> dict[str, str] | None:
         """Stored columns and their registry types (NUMERIC, DATE, ...), or None if no table."""

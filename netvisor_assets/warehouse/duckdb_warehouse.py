@@ -360,6 +360,17 @@ class DuckDBWarehouse(Warehouse):
 
     # -- reads -------------------------------------------------------------------------------
 
+    def max_value(self, table_name: str, column: str) -> Any:
+        check_identifier(table_name, "table name")
+        with self._connect(read_only=True) as con:
+            stored = self._columns(con, table_name)
+            if not stored or column not in stored:
+                return None
+            row = con.execute(
+                f"SELECT max({_quote(column)}) FROM {self._ref(table_name)}"
+            ).fetchone()
+        return row[0] if row else None
+
     def table_columns(self, name: str) -> dict[str, str] | None:
         check_identifier(name, "table name")
         with self._connect(read_only=True) as con:
