@@ -18,7 +18,12 @@ from netvisor_assets.netvisor.client import (
     ConnectionCheck,
     NetvisorClient,
 )
-from netvisor_assets.settings import DEFAULT_TIMEOUT_SECONDS, ENV_VARS, NetvisorSettings
+from netvisor_assets.settings import (
+    DEFAULT_MAX_RESPONSE_MB,
+    DEFAULT_TIMEOUT_SECONDS,
+    ENV_VARS,
+    NetvisorSettings,
+)
 
 
 class NetvisorResource(dg.ConfigurableResource):
@@ -55,6 +60,11 @@ class NetvisorResource(dg.ConfigurableResource):
         "for at least 360 s (NETVISOR_TIMEOUT_SECONDS).",
     )
 
+    max_response_mb: int = Field(
+        default=DEFAULT_MAX_RESPONSE_MB,
+        description="Largest response accepted, in MB (NETVISOR_MAX_RESPONSE_MB).",
+    )
+
     def _client(self) -> NetvisorClient:
         # EnvVar values arrive as the environment holds them; the settings validated them
         # stripped, so a key pasted with a trailing newline must also be sent stripped.
@@ -68,6 +78,7 @@ class NetvisorResource(dg.ConfigurableResource):
             self.organisation_id.strip(),
             self.language.strip(),
             timeout=self.timeout_seconds,
+            max_response_bytes=self.max_response_mb * 1024 * 1024,
             min_interval=self.min_interval_seconds,
             max_attempts=self.max_attempts,
             backoff_initial=self.backoff_initial_seconds,
@@ -109,6 +120,7 @@ def netvisor_resource_from_env(environ: Mapping[str, str] | None = None) -> Netv
         "organisation_id": settings.organisation_id,
         "language": settings.language,
         "timeout_seconds": settings.timeout_seconds,
+        "max_response_mb": settings.max_response_mb,
     }
     if settings.is_demo:
         return NetvisorResource(
@@ -132,6 +144,7 @@ def client_from_settings(settings: NetvisorSettings) -> NetvisorClient:
     return NetvisorClient.from_settings(
         settings,
         timeout=settings.timeout_seconds,
+        max_response_bytes=settings.max_response_mb * 1024 * 1024,
         max_attempts=defaults["max_attempts"].default,
         backoff_initial=defaults["backoff_initial_seconds"].default,
         backoff_max=defaults["backoff_max_seconds"].default,

@@ -41,6 +41,7 @@ ENV_VARS = {
     "language": "NETVISOR_LANGUAGE",
     "ledger_start_date": "NETVISOR_LEDGER_START_DATE",
     "timeout_seconds": "NETVISOR_TIMEOUT_SECONDS",
+    "max_response_mb": "NETVISOR_MAX_RESPONSE_MB",
 }
 
 DEMO_VALUES = {
@@ -54,11 +55,14 @@ DEMO_VALUES = {
     "language": "EN",
     "ledger_start_date": DEMO_LEDGER_START_DATE,
     "timeout_seconds": "",
+    "max_response_mb": "",
 }
 
 # Netvisor's integration guide asks clients to wait at least 360 s for a response: large list
 # responses are produced slowly. The deadline covers the whole request, body included.
 DEFAULT_TIMEOUT_SECONDS = 360.0
+# A larger response is refused with a typed error instead of being parsed into memory.
+DEFAULT_MAX_RESPONSE_MB = 256
 
 # Credentials come as a set: mixing demo values with a real key would sign requests that no
 # Netvisor environment accepts, so a partial set is an error rather than a silent demo fallback.
@@ -133,6 +137,7 @@ class NetvisorSettings:
     ledger_start_date: dt.date
     is_demo: bool
     timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS
+    max_response_mb: int = DEFAULT_MAX_RESPONSE_MB
 
     def __repr__(self) -> str:
         # Keys never appear in logs or exception messages, also not through a repr.
@@ -218,6 +223,15 @@ class NetvisorSettings:
                     f"NETVISOR_TIMEOUT_SECONDS: {raw['timeout_seconds']!r} must be a number of "
                     f"seconds between 1 and 3600 (default {DEFAULT_TIMEOUT_SECONDS:.0f})"
                 )
+        max_mb = DEFAULT_MAX_RESPONSE_MB
+        if raw["max_response_mb"]:
+            if raw["max_response_mb"].isdigit() and 1 <= int(raw["max_response_mb"]) <= 4096:
+                max_mb = int(raw["max_response_mb"])
+            else:
+                errors.append(
+                    f"NETVISOR_MAX_RESPONSE_MB: {raw['max_response_mb']!r} must be a whole "
+                    f"number of megabytes between 1 and 4096 (default {DEFAULT_MAX_RESPONSE_MB})"
+                )
         if errors:
             raise SettingsError("Invalid Netvisor settings:\n" + "\n".join(errors))
         assert start is not None
@@ -233,4 +247,5 @@ class NetvisorSettings:
             ledger_start_date=start,
             is_demo=is_demo,
             timeout_seconds=timeout,
+            max_response_mb=max_mb,
         )

@@ -804,3 +804,29 @@ def test_duckdb_write_blocked_by_a_bi_tool_names_the_holder(
     finally:
         holder.wait(timeout=30)
     assert len(duckdb_warehouse.read("ledger")) == 3  # nothing was written
+
+
+@pytest.mark.parametrize(
+    ("env", "dataset"),
+    [
+        ({}, "netvisor"),
+        ({"BIGQUERY_DATASET": "finance"}, "finance"),
+        (
+            {
+                "DAGSTER_CLOUD_IS_BRANCH_DEPLOYMENT": "1",
+                "DAGSTER_CLOUD_DEPLOYMENT_NAME": "Feat/VAT-2",
+            },
+            "netvisor_branch_feat_vat_2",
+        ),
+        (
+            {"DAGSTER_CLOUD_IS_BRANCH_DEPLOYMENT": "0", "DAGSTER_CLOUD_DEPLOYMENT_NAME": "prod"},
+            "netvisor",
+        ),
+    ],
+)
+def test_branch_deployments_write_to_their_own_dataset(env: dict, dataset: str) -> None:
+    from netvisor_assets.warehouse import WarehouseSettings
+
+    settings = WarehouseSettings.from_env({"NETVISOR_WAREHOUSE": "bigquery", **env})
+    assert settings.bigquery_dataset == dataset
+    assert settings.bigquery_location == "EU"

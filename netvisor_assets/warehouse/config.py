@@ -7,6 +7,7 @@ account) or `bigquery` (production). Each invalid variable gives one line of the
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,7 +49,7 @@ class WarehouseSettings:
             errors.append(
                 f"NETVISOR_WAREHOUSE: {env.get('NETVISOR_WAREHOUSE')!r} must be duckdb or bigquery"
             )
-        dataset = (env.get("BIGQUERY_DATASET") or DEFAULT_DATASET).strip()
+        dataset = branch_dataset((env.get("BIGQUERY_DATASET") or DEFAULT_DATASET).strip(), env)
         if not IDENTIFIER.match(dataset):
             errors.append(
                 f"BIGQUERY_DATASET: {dataset!r} must be lower-case letters, digits, underscores"
@@ -82,6 +83,22 @@ class WarehouseSettings:
             bigquery_location=(env.get("BIGQUERY_LOCATION") or "").strip() or DEFAULT_LOCATION,
             emulator_host=emulator,
         )
+
+
+def branch_dataset(dataset: str, env: Mapping[str, str]) -> str:
+    """A Dagster+ branch deployment writes to a dataset of its own, never production's.
+
+    Dagster+ sets DAGSTER_CLOUD_IS_BRANCH_DEPLOYMENT=1 and names the branch deployment in
+    DAGSTER_CLOUD_DEPLOYMENT_NAME (or the branch in DAGSTER_CLOUD_GIT_BRANCH): the dataset
+    becomes `<dataset>_branch_<name>`, lower case, at most 128 characters.
+    """
+    if (env.get("DAGSTER_CLOUD_IS_BRANCH_DEPLOYMENT") or "").strip() != "1":
+        return dataset
+    name = (
+        env.get("DAGSTER_CLOUD_DEPLOYMENT_NAME") or env.get("DAGSTER_CLOUD_GIT_BRANCH") or "branch"
+    )
+    suffix = re.sub(r"[^a-z0-9_]+", "_", name.strip().lower()).strip("_") or "branch"
+    return f"{dataset}_branch_{suffix}"[:128]
 
 
 def duckdb_path_from_env(environ: Mapping[str, str] | None = None) -> Path:
