@@ -68,7 +68,9 @@ TRICKLE = textwrap.dedent(
     import json, time
     from netvisor_assets.netvisor.client import NetvisorClient
     from netvisor_assets.netvisor.errors import DeadlineExceeded
-    from netvisor_assets.simulator import Credentials, FaultConfig, SimulatorServer, generate_company
+    from netvisor_assets.simulator import (
+        Credentials, FaultConfig, SimulatorServer, generate_company,
+    )
     c = Credentials.demo()
     faults = FaultConfig(trickle_rate=1.0, trickle_bytes_per_second=1)
     with SimulatorServer(generate_company(seed=1, size="tiny"), c, faults=faults) as sim:
@@ -115,7 +117,9 @@ DETERMINISTIC = textwrap.dedent(
         started = time.monotonic()
         result = job.execute_in_process(
             instance=dg.DagsterInstance.ephemeral(),
-            asset_selection=[dg.AssetKey(["netvisor", "vouchers"]), dg.AssetKey(["netvisor", "voucher_lines"])],
+            asset_selection=[
+                dg.AssetKey(["netvisor", "vouchers"]), dg.AssetKey(["netvisor", "voucher_lines"])
+            ],
             tags={"dagster/asset_partition_range_start": "2025-01-01",
                   "dagster/asset_partition_range_end": "2025-01-31"},
             raise_on_error=False,
@@ -131,6 +135,8 @@ RANGED = textwrap.dedent(
     import datetime as dt, json, os, resource, tempfile, time, sys
     from netvisor_assets.simulator import Credentials, SimulatorServer, generate_company
     size, months = sys.argv[1], int(sys.argv[2])
+    def peak_mb():
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     start = dt.date(2025, 1, 1)
     company = generate_company(seed=1, size=size, start_date=start)
     with SimulatorServer(company=company, credentials=Credentials.demo()) as sim:
@@ -143,8 +149,8 @@ RANGED = textwrap.dedent(
         from netvisor_assets.tables import get_source
         from netvisor_assets.warehouse import warehouse_from_env
         source = get_source("vouchers")
-        last = min(start.replace(year=start.year + (months - 1) // 12, month=(months - 1) % 12 + 1, day=28),
-                   company.today)
+        year, month = start.year + (months - 1) // 12, (months - 1) % 12 + 1
+        last = min(dt.date(year, month, 28), company.today)
         base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         started = time.monotonic()
         with client_from_settings(NetvisorSettings.from_env()) as client:
@@ -153,7 +159,7 @@ RANGED = textwrap.dedent(
         print(json.dumps({"size": size, "months": months, "last": last.isoformat(),
                           "lines": out.results["voucher_lines"].rows_written,
                           "seconds": time.monotonic() - started, "rss_before_mb": base,
-                          "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+                          "peak_rss_mb": peak_mb()}))
     """
 )
 
