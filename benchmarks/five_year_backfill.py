@@ -398,7 +398,7 @@ def benchmark(work: Path, args: argparse.Namespace) -> int:
         check=True,
         capture_output=True,
     )
-    warehouse = work / "warehouse" / "netvisor.duckdb"
+    warehouse = work / "warehouse" / "warehouse.duckdb"
     warehouse.parent.mkdir(exist_ok=True)
     sim_port, web_port = _free_port(), _free_port()
     while web_port == sim_port:

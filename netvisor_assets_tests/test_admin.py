@@ -84,9 +84,9 @@ def test_full_refresh_rebuilds_tampered_tables(company, tmp_path: Path) -> None:
         last = dt.date(2025, 2, 3)
         run_full_sync(defs, LEDGER_START, last, dg.DagsterInstance.ephemeral())
         with duckdb.connect(env["NETVISOR_DUCKDB_PATH"]) as con:
-            con.execute("DELETE FROM netvisor.netvisor.vouchers WHERE voucher_key % 2 = 0")
-            con.execute("UPDATE netvisor.netvisor.customers SET name = 'tampered'")
-            con.execute("ALTER TABLE netvisor.netvisor.customers ADD COLUMN stale VARCHAR")
+            con.execute("DELETE FROM netvisor.vouchers WHERE voucher_key % 2 = 0")
+            con.execute("UPDATE netvisor.customers SET name = 'tampered'")
+            con.execute("ALTER TABLE netvisor.customers ADD COLUMN stale VARCHAR")
         result = _run(
             defs,
             "netvisor_full_refresh",

@@ -286,6 +286,8 @@ class SimulatorApp:
             cut = max(1, int(len(body) * decision.cut_fraction))
             await Response(body[:cut], 200, reply.headers, XML_MEDIA_TYPE)(scope, receive, send)
             return
+        if resource in NO_DECLARATION:
+            chunks = _without_declaration(chunks)
         if fault == "encoding_mismatch":
             self._count(resource, "ENCODING_MISMATCH")
             chunks = _declared_latin(chunks)
@@ -369,6 +371,20 @@ class SimulatorApp:
                 "faults_injected": dict(sorted(self.faults_injected.items())),
                 "authenticated_requests": self._sequence,
             }
+
+
+# Resources whose real responses start with <Root> (AccountingPeriodList.xml: no declaration).
+NO_DECLARATION = frozenset({"accountingperiodlist", "vouchertypelist", "paymenttermlist"})
+
+
+def _without_declaration(chunks: Iterable[bytes]) -> Iterable[bytes]:
+    first = True
+    for chunk in chunks:
+        if first:
+            first = False
+            if chunk.startswith(b"<?xml"):
+                chunk = chunk[chunk.index(b"?>") + 2 :].lstrip(b"\r\n")
+        yield chunk
 
 
 def _declared_latin(chunks: Iterable[bytes]) -> Iterable[bytes]:
