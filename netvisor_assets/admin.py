@@ -20,7 +20,7 @@ from collections.abc import Iterator, Sequence
 import dagster as dg
 from dagster._core.scheduler.instigation import InstigatorType, SensorInstigatorData
 
-from netvisor_assets.assets import POOL, as_failure, asset_key
+from netvisor_assets.assets import POOL, asset_key, failing_fast
 from netvisor_assets.automation import SENSOR_NAME
 from netvisor_assets.loading import sync_source
 from netvisor_assets.resources import NetvisorResource
@@ -76,23 +76,17 @@ def build_admin_jobs(
             if not tables:
                 continue
             partitioned = source.mode is SyncMode.PARTITIONED
-            try:
-                with netvisor.get_client() as client:
-                    outcome = sync_source(
-                        source,
-                        tables,
-                        client,
-                        warehouse,
-                        run_id=context.run_id,
-                        window=(ledger_start, last_day) if partitioned else None,
-                        rebuild=True,
-                        log=context.log.info,
-                    )
-            except Exception as exc:
-                failure = as_failure(source, exc)
-                if failure is exc:
-                    raise
-                raise failure from exc
+            with failing_fast(source), netvisor.get_client() as client:
+                outcome = sync_source(
+                    source,
+                    tables,
+                    client,
+                    warehouse,
+                    run_id=context.run_id,
+                    window=(ledger_start, last_day) if partitioned else None,
+                    rebuild=True,
+                    log=context.log.info,
+                )
             for table in tables:
                 count = outcome.results[table.name].rows_written
                 context.log.info(f"{table.name}: rebuilt with {count} rows")

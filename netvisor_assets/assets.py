@@ -8,6 +8,7 @@ source in one transaction, then reports each table with a `MaterializeResult`: a
 any table leaves all of them as they were and none is recorded as materialized.
 """
 
+import contextlib
 import datetime as dt
 from collections.abc import Iterator
 from zoneinfo import ZoneInfo
@@ -95,6 +96,18 @@ def as_failure(source: Source, exc: BaseException) -> BaseException:
     )
 
 
+@contextlib.contextmanager
+def failing_fast(source: Source) -> Iterator[None]:
+    """Turn a deterministic failure inside the block into a `dg.Failure` that is not retried."""
+    try:
+        yield
+    except Exception as exc:
+        failure = as_failure(source, exc)
+        if failure is exc:
+            raise
+        raise failure from exc
+
+
 def build_source_asset(
     source: Source, ledger_start: dt.date, warehouse_kind: str, selection: Selection
 ) -> dg.AssetsDefinition:
@@ -159,23 +172,17 @@ def build_source_asset(
             if config.changed_since and not partitioned
             else None
         )
-        try:
-            with netvisor.get_client() as client:
-                outcome = sync_source(
-                    source,
-                    chosen,
-                    client,
-                    io_manager.warehouse(),
-                    run_id=context.run_id,
-                    window=window,
-                    changed_since=since,
-                    log=context.log.info,
-                )
-        except Exception as exc:
-            failure = as_failure(source, exc)
-            if failure is exc:
-                raise
-            raise failure from exc
+        with failing_fast(source), netvisor.get_client() as client:
+            outcome = sync_source(
+                source,
+                chosen,
+                client,
+                io_manager.warehouse(),
+                run_id=context.run_id,
+                window=window,
+                changed_since=since,
+                log=context.log.info,
+            )
         for table in chosen:
             result = outcome.results[table.name]
             metadata: dict[str, dg.RawMetadataValue] = {
