@@ -125,3 +125,43 @@ def _selection():
     from netvisor_assets.selection import load_selection
 
     return load_selection()
+
+
+def test_rows_dated_outside_the_window_are_counted_and_logged(tmp_path) -> None:
+    """Unit test (a stub client): a record dated outside the run's window is not written, and
+    the count and a sample reach the outcome (metadata) and the log."""
+    from netvisor_assets.loading import sync_source
+    from netvisor_assets.tables.ledger import VOUCHER_SOURCE
+    from netvisor_assets.warehouse import DuckDBWarehouse
+
+    def voucher(key: int, day: dt.date) -> dict:
+        return {"netvisorkey": key, "voucherdate": day, "status": "valid", "voucherline": []}
+
+    class StubClient:
+        requests_made = 0
+
+    source = VOUCHER_SOURCE.__class__(
+        **{
+            **VOUCHER_SOURCE.__dict__,
+            "fetch_window": lambda client, a, b: [
+                voucher(1, a),
+                voucher(2, dt.date(2024, 12, 31)),  # Netvisor answered a day before the window
+            ],
+        }
+    )
+    logged: list[str] = []
+    outcome = sync_source(
+        source,
+        source.tables,
+        StubClient(),  # type: ignore[arg-type]
+        DuckDBWarehouse(tmp_path / "warehouse.duckdb"),
+        run_id="unit",
+        window=(FIRST, FIRST),
+        log=logged.append,
+    )
+    assert outcome.results["vouchers"].rows_written == 1
+    assert outcome.outside_window == {"vouchers": 1}
+    assert any(
+        "1 rows dated outside 2025-01-01..2025-01-01" in m and "2 dated 2024-12-31" in m
+        for m in logged
+    )
