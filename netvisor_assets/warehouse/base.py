@@ -96,6 +96,8 @@ class WriteResult:
 
 
 LoadMode = Literal["window", "merge", "replace"]
+# Rows of one table buffered in memory before they are written to its staging table.
+STAGE_BATCH_ROWS = 50_000
 
 
 @dataclasses.dataclass(frozen=True)
@@ -135,6 +137,39 @@ class Load(ABC):
         self.targets = {t.table.name: t for t in targets}
         self.staged = dict.fromkeys(names, 0)
         self.committed = False
+        self._buffer: dict[str, list[pd.DataFrame]] = {n: [] for n in names}
+        self._buffered = dict.fromkeys(names, 0)
+
+    def append(self, name: str, frame: pd.DataFrame) -> int:
+        """Validate and stage rows for table `name`; returns the rows staged.
+
+        Validated frames are buffered up to `STAGE_BATCH_ROWS` rows per table before they go
+        to the staging table: a month window is often a few hundred rows, and one staging write
+        per window (a connection, a BigQuery load job) would cost more than the rows.
+        """
+        prepared = self.prepare(name, frame)
+        if len(prepared):
+            self._buffer[name].append(prepared)
+            self._buffered[name] += len(prepared)
+        self.staged[name] += len(prepared)
+        if self._buffered[name] >= STAGE_BATCH_ROWS:
+            self.flush(name)
+        return len(prepared)
+
+    def flush(self, name: str | None = None) -> None:
+        """Write buffered rows to the staging table(s)."""
+        for table in [name] if name is not None else list(self.targets):
+            frames = self._buffer[table]
+            if not frames:
+                continue
+            data = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+            self._buffer[table] = []
+            self._buffered[table] = 0
+            self._stage(table, data)
+
+    @abstractmethod
+    def _stage(self, name: str, prepared: pd.DataFrame) -> None:
+        """Append validated rows to the table's staging area."""
 
     def prepare(self, name: str, frame: pd.DataFrame) -> pd.DataFrame:
         """Validate one frame for its target before it is staged (raises FrameError)."""
@@ -145,10 +180,6 @@ class Load(ABC):
         if target.window is not None:
             check_window(target.table, prepared, *target.window)
         return prepared
-
-    @abstractmethod
-    def append(self, name: str, frame: pd.DataFrame) -> int:
-        """Validate and stage rows for table `name`; returns the rows staged."""
 
     @abstractmethod
     def commit(self) -> dict[str, WriteResult]:

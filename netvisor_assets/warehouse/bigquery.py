@@ -483,17 +483,15 @@ class _BigQueryLoad(Load):
             self.staging[name] = self.warehouse._create_staging(self.client, columns)
         return self.staging[name]
 
-    def append(self, name: str, frame: pd.DataFrame) -> int:
-        prepared = self.prepare(name, frame)
+    def _stage(self, name: str, prepared: pd.DataFrame) -> None:
         staging = self._staging_for(name)
         columns = self.targets[name].table.all_columns
         labels = {**self.labels, "netvisor_table": name}
         self.warehouse._append_staging(self.client, staging, columns, prepared, labels)
-        self.staged[name] += len(prepared)
-        return len(prepared)
 
     def commit(self) -> dict[str, WriteResult]:
         wh, client = self.warehouse, self.client
+        self.flush()
         evolved: dict[str, tuple[bool, list[str]]] = {}
         params: list[bigquery.ScalarQueryParameter] = []
         statements: list[str] = []

@@ -425,30 +425,27 @@ class _DuckDBLoad(Load):
             )
         self._created = True
 
-    def append(self, name: str, frame: pd.DataFrame) -> int:
-        prepared = self.prepare(name, frame)
+    def _stage(self, name: str, prepared: pd.DataFrame) -> None:
         table = self.targets[name].table
         wh = self.warehouse
 
         def work(con: duckdb.DuckDBPyConnection) -> WriteResult:
             if not self._created:
                 self._create(con)
-            if len(prepared):
-                view = wh._register(con, table, prepared)
-                names = [c.name for c in table.all_columns]
-                con.execute(
-                    f"INSERT INTO {wh._ref(self.staging[name])} ({_cols(names)}) "
-                    f"SELECT {_cols(names)} FROM {_quote(view)}"
-                )
+            view = wh._register(con, table, prepared)
+            names = [c.name for c in table.all_columns]
+            con.execute(
+                f"INSERT INTO {wh._ref(self.staging[name])} ({_cols(names)}) "
+                f"SELECT {_cols(names)} FROM {_quote(view)}"
+            )
             return WriteResult(table=name, mode="stage", rows_written=len(prepared))
 
         wh._transaction(work)
-        self.staged[name] += len(prepared)
-        return len(prepared)
 
     def commit(self) -> dict[str, WriteResult]:
         wh = self.warehouse
         results: dict[str, WriteResult] = {}
+        self.flush()
 
         def work(con: duckdb.DuckDBPyConnection) -> WriteResult:
             if not self._created:
