@@ -14,6 +14,7 @@
 import argparse
 import datetime as dt
 import os
+import re
 import sys
 from collections.abc import Iterator, Sequence
 
@@ -22,7 +23,7 @@ from dagster._core.scheduler.instigation import InstigatorType, SensorInstigator
 
 from netvisor_assets.assets import POOL, asset_key, failing_fast
 from netvisor_assets.automation import SENSOR_NAME
-from netvisor_assets.loading import sync_source
+from netvisor_assets.loading import stored_organisation, sync_source
 from netvisor_assets.resources import NetvisorResource
 from netvisor_assets.selection import Selection
 from netvisor_assets.settings import today_in_helsinki
@@ -97,12 +98,16 @@ def build_admin_jobs(
 
     @dg.op(name="delete_all_synced_data")
     def delete_all_op(context: dg.OpExecutionContext, config: DeleteAllConfig) -> None:
-        if config.confirm_organisation_id.strip() != organisation_id:
+        warehouse = warehouse_from_env()
+        # The company whose data is deleted: the one the warehouse holds (it may be the demo
+        # company a user tried before setting their own credentials), else this deployment's.
+        held = stored_organisation(warehouse) or organisation_id
+        if config.confirm_organisation_id.strip() != held:
             raise dg.Failure(
-                description="confirm_organisation_id does not match NETVISOR_ORGANISATION_ID; "
-                "nothing was deleted"
+                description=f"confirm_organisation_id does not match organisation {held}, "
+                "whose data this warehouse holds; nothing was deleted"
             )
-        dropped = warehouse_from_env().drop_all()
+        dropped = warehouse.drop_all()
         context.log.info(f"dropped {len(dropped)} tables: {', '.join(dropped) or 'none'}")
         cleared = clear_sensor_cursor(context.instance)
         context.log.info(f"cleared the {SENSOR_NAME} cursor" if cleared else "no sensor cursor")
@@ -182,20 +187,27 @@ def main(argv: Sequence[str] | None = None) -> int:
             "ops": {"delete_all_synced_data": {"config": {"confirm_organisation_id": args.confirm}}}
         }
     instance = dg.DagsterInstance.get() if _has_home() else dg.DagsterInstance.ephemeral()
+    # A person reads this: Dagster's event log (stack traces of a failed step included) stays
+    # in the instance; the command prints one line per outcome.
+    quiet = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
     result = defs.resolve_job_def(job).execute_in_process(
-        run_config=config, instance=instance, raise_on_error=False
+        run_config={**config, **quiet}, instance=instance, raise_on_error=False
     )
     if not result.success:
         # Only step failures carry step_failure_data; the run's own failure event does not.
         messages = [
-            event.step_failure_data.error.message.strip()
+            _PREFIX.sub("", event.step_failure_data.error.message.strip()).splitlines()[0]
             for event in result.all_events
             if event.is_step_failure and event.step_failure_data and event.step_failure_data.error
         ]
-        print(f"{job} failed: " + ("\n".join(messages) or "see the log above"), file=sys.stderr)
+        print(f"{job} failed: " + ("; ".join(messages) or "see the Dagster UI"), file=sys.stderr)
         return 1
     print(f"{job}: ok")
     return 0
+
+
+# "dagster._core.definitions.events.Failure: ..." -> "..."
+_PREFIX = re.compile(r"^(?:[A-Za-z_]\w*\.)*\w*(?:Error|Failure|Exception)\w*: ")
 
 
 def _has_home() -> bool:

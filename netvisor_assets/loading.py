@@ -21,10 +21,65 @@ from dataclasses import dataclass, field
 from netvisor_assets.frames import to_frame
 from netvisor_assets.netvisor.client import NetvisorClient
 from netvisor_assets.tables import Source, SyncMode, Table
+from netvisor_assets.tables.schema import Column
 from netvisor_assets.tables.source import Records, month_windows
-from netvisor_assets.warehouse.base import LoadMode, Target, Warehouse, WriteResult
+from netvisor_assets.warehouse.base import (
+    LoadMode,
+    SchemaConflictError,
+    Target,
+    Warehouse,
+    WriteResult,
+)
 
 Log = Callable[[str], None]
+
+# One warehouse (DuckDB file, BigQuery dataset) holds one Netvisor company. The organisation
+# that first synced into it is recorded here; another one is refused rather than mixed in.
+ORGANISATION_TABLE = Table(
+    name="_netvisor_organisation",
+    description="The Netvisor company (Y-tunnus) this warehouse holds.",
+    resources=(),
+    primary_key=("organisation_id",),
+    mode=SyncMode.FULL_REFRESH,
+    columns=(Column("organisation_id", "STRING", "Y-tunnus of the synced company."),),
+)
+
+
+class OtherCompanyError(SchemaConflictError):
+    """The warehouse already holds another company's data."""
+
+
+def stored_organisation(warehouse: Warehouse) -> str | None:
+    """The organisation id the warehouse holds, None before its first sync."""
+    if not warehouse.table_columns(ORGANISATION_TABLE.name):
+        return None
+    frame = warehouse.read(ORGANISATION_TABLE.name, columns=["organisation_id"])
+    return next(iter(frame["organisation_id"].tolist()), None)
+
+
+def claim_warehouse(warehouse: Warehouse, organisation_id: str, run_id: str) -> None:
+    """Record the warehouse's company on first use; refuse a different one afterwards.
+
+    Why: a customer who tried the demo company and then set their own credentials would
+    otherwise get the demo's customers, vendors and products merged into their real ones.
+    """
+    stored = stored_organisation(warehouse)
+    if stored is None:
+        warehouse.replace_all(
+            ORGANISATION_TABLE,
+            to_frame(
+                ORGANISATION_TABLE,
+                [{"organisation_id": organisation_id}],
+                run_id=run_id,
+                synced_at=dt.datetime.now(dt.UTC),
+            ),
+        )
+    elif stored != organisation_id:
+        raise OtherCompanyError(
+            f"this warehouse ({warehouse!r}) holds organisation {stored}, not "
+            f"{organisation_id}: point NETVISOR_DUCKDB_PATH / BIGQUERY_DATASET at another "
+            f"warehouse, or empty this one first (admin delete-all-data --confirm {stored})"
+        )
 
 
 @dataclass
@@ -71,6 +126,7 @@ def sync_source(
         )
         for table in tables
     ]
+    claim_warehouse(warehouse, client.organisation_id, run_id)
     started = time.monotonic()
     before = client.requests_made
     synced_at = dt.datetime.now(dt.UTC)

@@ -139,6 +139,7 @@ def test_rows_dated_outside_the_window_are_counted_and_logged(tmp_path) -> None:
 
     class StubClient:
         requests_made = 0
+        organisation_id = "1967543-8"
 
     source = VOUCHER_SOURCE.__class__(
         **{

@@ -146,11 +146,31 @@ def test_failing_admin_command_is_one_message(
     result = _run(["check-connection"], tmp_path, _env(tmp_path), "netvisor_assets.admin")
     output = result.stdout + result.stderr
     assert result.returncode == 1
-    assert "netvisor_check_connection failed: " in result.stderr
+    failed = [ln for ln in result.stderr.splitlines() if "netvisor_check_connection failed" in ln]
+    assert len(failed) == 1 and "Netvisor rejected the credentials" in failed[0]
     assert "Traceback" not in output and "CheckError" not in output
+    assert "Stack Trace" not in output and "dagster._core" not in output
     refresh = _run(
         ["full-refresh", "no_such_table"], tmp_path, _env(tmp_path), "netvisor_assets.admin"
     )
     assert refresh.returncode == 1
     assert "not selected or unknown tables: no_such_table" in refresh.stderr
     assert "Traceback" not in refresh.stdout + refresh.stderr
+
+
+def test_a_warehouse_holding_another_company_is_refused(
+    customer_sim: SimulatorServer, tmp_path: Path
+) -> None:
+    """The demo first, then your own credentials into the same file: nothing is mixed."""
+    from netvisor_assets.loading import claim_warehouse
+    from netvisor_assets.warehouse import DuckDBWarehouse
+
+    warehouse = DuckDBWarehouse(tmp_path / "acme.duckdb")
+    claim_warehouse(warehouse, "1967543-8", "demo-run")  # the demo company synced here first
+    _dotenv(customer_sim, tmp_path)
+    result = _run([], tmp_path, _env(tmp_path))
+    output = result.stdout + result.stderr
+    assert result.returncode == 1
+    assert "holds organisation 1967543-8, not 0737546-2" in result.stderr
+    assert "Traceback" not in output
+    assert warehouse.table_columns("customers") is None  # nothing of the new company written

@@ -31,7 +31,12 @@ VOUCHERS = Table(
     group="vouchers",
     columns=(
         c("NetvisorKey", "voucher_key", "Netvisor key of the voucher."),
-        c("@status", "status", "valid or invalidated.", type="STRING"),
+        c(
+            "@status",
+            "status",
+            "valid or invalidated; empty in older responses, which means valid.",
+            type="STRING",
+        ),
         c("VoucherDate", "voucher_date", "Accounting date of the voucher (partition)."),
         c("VoucherNumber", "voucher_number", "Voucher number within its voucher class."),
         c("VoucherDescription", "voucher_description", "Free text of the voucher."),
@@ -58,7 +63,12 @@ VOUCHER_LINES = Table(
         computed("voucher_key", "INT64", "Voucher the line belongs to."),
         computed("voucher_date", "DATE", "Accounting date of the voucher (partition)."),
         computed("line_position", "INT64", "Position of the line within its voucher, from 1."),
-        c("@status", "status", "Status of the line.", type="STRING"),
+        c(
+            "@status",
+            "status",
+            "Status of the line (its voucher's); empty in older responses: valid.",
+            type="STRING",
+        ),
         c("LineSum", "line_sum", "Signed amount in EUR: debit positive, credit negative."),
         c("Description", "description", "Free text of the line."),
         c("AccountNumber", "account_number", "Account posted to."),
