@@ -34,6 +34,7 @@ from typing import Any
 import httpx
 import pytest
 
+from netvisor_assets.loading import ORGANISATION_TABLE
 from netvisor_assets.tables import TABLES
 
 # Startup ~15 s, the UI ~10 s, the backfill ~50 s: 5 minutes means something hangs.
@@ -448,7 +449,11 @@ def test_every_asset_materializes_from_the_ui(tmp_path: Path) -> None:
 
     # The processes are gone (the warehouse file is no longer held open): read the warehouse.
     counts = _warehouse_counts(warehouse)
-    assert set(counts) == set(TABLES), f"tables in netvisor schema: {sorted(counts)}"
+    # Every registry table, plus the record of which company the warehouse holds (one row).
+    assert set(counts) == {*TABLES, ORGANISATION_TABLE.name}, (
+        f"tables in netvisor schema: {sorted(counts)}"
+    )
+    assert counts[ORGANISATION_TABLE.name] == 1
     empty = sorted(name for name, n in counts.items() if n == 0)
     assert not empty, f"empty tables: {empty}; rows: {counts}"
     expected = _expected_counts()
