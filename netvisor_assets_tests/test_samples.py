@@ -411,6 +411,21 @@ def test_company_information_nested_groups():
 
 # ----------------------------------------------------------------------------- via the client
 
+
+def sample_client(handler) -> NetvisorClient:
+    """A client whose every request is answered by `handler` (sample bodies, no network)."""
+    return NetvisorClient(
+        "http://netvisor.test",
+        "tests",
+        "C",
+        "ck",
+        "P",
+        "pk",
+        "1967543-8",
+        transport=httpx.MockTransport(handler),
+    )
+
+
 CLIENT_CALLS = [
     ("CustomerList.xml", lambda c: c.customer_list(), [165, 166]),
     ("GetCustomerList.xml", lambda c: c.get_customers([5, 6]), None),
@@ -441,16 +456,7 @@ CLIENT_CALLS = [
 @pytest.mark.parametrize(("name", "call", "keys"), CLIENT_CALLS, ids=[c[0] for c in CLIENT_CALLS])
 def test_client_fetch_functions_read_sample_shapes(name, call, keys):
     body = sample(name)
-    client = NetvisorClient(
-        "http://netvisor.test",
-        "tests",
-        "C",
-        "ck",
-        "P",
-        "pk",
-        "1967543-8",
-        transport=httpx.MockTransport(lambda request: httpx.Response(200, content=body)),
-    )
+    client = sample_client(lambda request: httpx.Response(200, content=body))
     with client:
         result = call(client)
     if keys is None:
@@ -469,16 +475,7 @@ def test_client_account_list_and_period_lock_shapes():
     def handler(request: httpx.Request) -> httpx.Response:
         return httpx.Response(200, content=bodies[request.url.path.strip("/")])
 
-    with NetvisorClient(
-        "http://netvisor.test",
-        "tests",
-        "C",
-        "ck",
-        "P",
-        "pk",
-        "1967543-8",
-        transport=httpx.MockTransport(handler),
-    ) as client:
+    with sample_client(handler) as client:
         accounts = client.account_list()
         lock = client.period_lock_information()
     assert accounts["companydefaultaccounts"]["salesreceivables"] == "1702"
@@ -492,16 +489,7 @@ def test_client_account_list_and_period_lock_shapes():
 
 def test_client_raises_sample_errors():
     body = sample("GetCustomerNotFound.xml")
-    with NetvisorClient(
-        "http://netvisor.test",
-        "tests",
-        "C",
-        "ck",
-        "P",
-        "pk",
-        "1967543-8",
-        transport=httpx.MockTransport(lambda r: httpx.Response(400, content=body)),
-    ) as client:
+    with sample_client(lambda r: httpx.Response(400, content=body)) as client:
         with pytest.raises(errors.InvalidData, match="Customer not found"):
             client.get_customers([123])
         assert client.requests_made == 1  # INVALID_DATA is never retried
@@ -587,16 +575,7 @@ def test_every_sample_lands_in_the_warehouse(source_name, bodies, tmp_path):
     def handler(request: httpx.Request) -> httpx.Response:
         return httpx.Response(200, content=served[request.url.path.strip("/")])
 
-    with NetvisorClient(
-        "http://netvisor.test",
-        "tests",
-        "C",
-        "ck",
-        "P",
-        "pk",
-        "1967543-8",
-        transport=httpx.MockTransport(handler),
-    ) as client:
+    with sample_client(handler) as client:
         if source.mode is SyncMode.PARTITIONED:
             assert source.fetch_window is not None
             records = source.fetch_window(client, dt.date(2000, 1, 1), dt.date(2030, 12, 31))

@@ -36,7 +36,7 @@ import struct
 import threading
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable, Iterable, MutableMapping
+from collections.abc import Awaitable, Callable, Iterable, Iterator, MutableMapping
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -377,27 +377,33 @@ class SimulatorApp:
 NO_DECLARATION = frozenset({"accountingperiodlist", "vouchertypelist", "paymenttermlist"})
 
 
-def _without_declaration(chunks: Iterable[bytes]) -> Iterable[bytes]:
-    first = True
-    for chunk in chunks:
-        if first:
-            first = False
-            if chunk.startswith(b"<?xml"):
-                chunk = chunk[chunk.index(b"?>") + 2 :].lstrip(b"\r\n")
-        yield chunk
+def _rewrite_head(chunks: Iterable[bytes], rewrite: Callable[[bytes], bytes]) -> Iterator[bytes]:
+    """The stream with its first chunk (which holds the XML declaration) rewritten."""
+    iterator = iter(chunks)
+    for first in iterator:
+        yield rewrite(first)
+        break
+    yield from iterator
 
 
-def _declared_latin(chunks: Iterable[bytes]) -> Iterable[bytes]:
+def _without_declaration(chunks: Iterable[bytes]) -> Iterator[bytes]:
+    def strip(head: bytes) -> bytes:
+        if not head.startswith(b"<?xml"):
+            return head
+        return head[head.index(b"?>") + 2 :].lstrip(b"\r\n")
+
+    return _rewrite_head(chunks, strip)
+
+
+def _declared_latin(chunks: Iterable[bytes]) -> Iterator[bytes]:
     """The same UTF-8 bytes under a declaration that claims ISO-8859-15."""
-    first = True
-    for chunk in chunks:
-        if first:
-            first = False
-            if chunk.startswith(b"<?xml"):
-                chunk = chunk.replace(b'encoding="utf-8"', b'encoding="ISO-8859-15"', 1)
-            else:
-                chunk = b'<?xml version="1.0" encoding="ISO-8859-15"?>\r\n' + chunk
-        yield chunk
+
+    def relabel(head: bytes) -> bytes:
+        if head.startswith(b"<?xml"):
+            return head.replace(b'encoding="utf-8"', b'encoding="ISO-8859-15"', 1)
+        return b'<?xml version="1.0" encoding="ISO-8859-15"?>\r\n' + head
+
+    return _rewrite_head(chunks, relabel)
 
 
 async def _trickle(body: bytes, bytes_per_second: float) -> Any:
