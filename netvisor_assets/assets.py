@@ -15,12 +15,13 @@ from zoneinfo import ZoneInfo
 
 import dagster as dg
 
+from netvisor_assets import checks
 from netvisor_assets.loading import sync_source
 from netvisor_assets.netvisor.errors import NetvisorError
 from netvisor_assets.resources import NetvisorResource
 from netvisor_assets.selection import Selection
 from netvisor_assets.settings import SettingsError
-from netvisor_assets.tables import SOURCES, Source, SyncMode, Table
+from netvisor_assets.tables import SOURCES, TABLES, Source, SyncMode, Table
 from netvisor_assets.warehouse.base import FrameError, SchemaConflictError
 from netvisor_assets.warehouse.io_manager import WarehouseIOManager, result_metadata
 
@@ -108,6 +109,18 @@ def failing_fast(source: Source) -> Iterator[None]:
         raise failure from exc
 
 
+def check_result(key: dg.AssetKey, name: str, outcome: checks.Outcome) -> dg.AssetCheckResult:
+    """An evaluated check as Dagster's result: failures are errors unless only a warning."""
+    return dg.AssetCheckResult(
+        check_name=name,
+        asset_key=key,
+        passed=outcome.passed,
+        severity=(dg.AssetCheckSeverity.WARN if outcome.warn_only else dg.AssetCheckSeverity.ERROR),
+        description=outcome.description,
+        metadata=outcome.metadata,
+    )
+
+
 def build_source_asset(
     source: Source, ledger_start: dt.date, warehouse_kind: str, selection: Selection
 ) -> dg.AssetsDefinition:
@@ -116,6 +129,29 @@ def build_source_asset(
     partitions_def = daily_partitions(ledger_start) if partitioned else None
     tables = [selection.table(t.name) for t in source.tables if selection.is_selected(t.name)]
     check_key = dg.AssetCheckKey(asset_key(tables[0]), NEW_FIELDS_CHECK)
+    selected_names = [t.name for t in tables]
+    table_checks = {t.name: checks.table_check_names(source, t, selected_names) for t in tables}
+    check_specs = [
+        dg.AssetCheckSpec(
+            NEW_FIELDS_CHECK,
+            asset=check_key.asset_key,
+            description=(
+                "Warns when Netvisor returns fields no registry column reads (details and "
+                "list rows). They are never added by themselves: add them to the registry "
+                "and the selection."
+            ),
+        )
+    ]
+    for table in tables:
+        for name in table_checks[table.name]:
+            check_specs.append(
+                dg.AssetCheckSpec(
+                    name,
+                    asset=asset_key(table),
+                    description=checks.check_description(name),
+                    blocking=name == checks.KEY_CHECK,
+                )
+            )
     specs = [
         dg.AssetSpec(
             key=asset_key(table),
@@ -145,16 +181,7 @@ def build_source_asset(
         pool=POOL,
         retry_policy=RETRY_POLICY,
         description=source.description,
-        check_specs=[
-            dg.AssetCheckSpec(
-                NEW_FIELDS_CHECK,
-                asset=check_key.asset_key,
-                description=(
-                    "Warns when Netvisor returns fields no registry column reads. They are "
-                    "never added by themselves: add them to the registry and the selection."
-                ),
-            )
-        ],
+        check_specs=check_specs,
     )
     def _asset(
         context: dg.AssetExecutionContext,
@@ -172,12 +199,13 @@ def build_source_asset(
             if config.changed_since and not partitioned
             else None
         )
+        warehouse = io_manager.warehouse()
         with failing_fast(source), netvisor.get_client() as client:
             outcome = sync_source(
                 source,
                 chosen,
                 client,
-                io_manager.warehouse(),
+                warehouse,
                 run_id=context.run_id,
                 window=window,
                 changed_since=since,
@@ -219,6 +247,29 @@ def build_source_asset(
                     else "every returned field is known"
                 ),
             )
+        selected_checks = context.selected_asset_check_keys
+        for table in tables:
+            names = [
+                n
+                for n in table_checks[table.name]
+                if dg.AssetCheckKey(asset_key(table), n) in selected_checks
+            ]
+            if not names:
+                continue
+            synced = table in chosen
+            results = checks.evaluate_table_checks(
+                source,
+                table,
+                names,
+                warehouse,
+                run_id=context.run_id,
+                window=window,
+                ledger_start=ledger_start if partitioned else None,
+                sync=outcome if synced else None,
+                tables=TABLES,
+            )
+            for name, result in results.items():
+                yield check_result(asset_key(table), name, result)
 
     _asset.__doc__ = source.description
     return _asset

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 from dagster._core.definitions.unresolved_asset_job_definition import UnresolvedAssetJobDefinition
 
+from netvisor_assets import checks
 from netvisor_assets.assets import ASSET_PREFIX, POOL, asset_key
 from netvisor_assets.netvisor.client import NetvisorClient
 from netvisor_assets.resources import NetvisorResource
@@ -37,6 +38,15 @@ OVERLAP = dt.timedelta(hours=1)
 INITIAL_LOOKBACK = dt.timedelta(days=7)
 DEFAULT_INTERVAL_SECONDS = 3600
 BALANCES_SOURCE = "account_balances"
+# Checks with their own schedules, left out of the sync jobs: completeness lists every month
+# of every document source (weekly), freshness looks at the clock (daily at 06:00).
+SCHEDULED_ONLY_CHECKS = frozenset(
+    {
+        checks.COMPLETENESS_CHECK,
+        checks.PARTITION_FRESHNESS_CHECK,
+        checks.REFRESH_FRESHNESS_CHECK,
+    }
+)
 LEDGER_SOURCE = "vouchers"
 
 
@@ -353,8 +363,9 @@ def build_schedules(
             )
         )
     for job, cron, name, description in (
-        (REFERENCE_JOB, "15 3 * * *", "netvisor_daily_reference", "Reference tables daily."),
-        (MERGE_JOB, "30 3 * * *", "netvisor_daily_merge", "All customers, vendors, products."),
+        # Before the 03:00 partitions: the ledger's checks read accounts and period locks.
+        (REFERENCE_JOB, "30 2 * * *", "netvisor_daily_reference", "Reference tables daily."),
+        (MERGE_JOB, "45 2 * * *", "netvisor_daily_merge", "All customers, vendors, products."),
     ):
         if job in jobs:
             schedules.append(

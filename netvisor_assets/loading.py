@@ -18,6 +18,8 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+import pandas as pd
+
 from netvisor_assets.frames import to_frame
 from netvisor_assets.netvisor.client import NetvisorClient
 from netvisor_assets.tables import Source, SyncMode, Table
@@ -93,6 +95,58 @@ class SourceSync:
     new_fields: list[str] = field(default_factory=list)
     outside_window: dict[str, int] = field(default_factory=dict)
     outside_sample: dict[str, list[str]] = field(default_factory=dict)
+    # Rows the responses held per table (before the window filter), and rows staged after
+    # identical duplicates collapsed: the `rows_accounted` check compares them with the table.
+    returned: dict[str, int] = field(default_factory=dict)
+    staged: dict[str, int] = field(default_factory=dict)
+    # Rows dated on or before the period lock that differ from what was stored before.
+    lock_date: dt.date | None = None
+    locked_changes: dict[str, list[str]] = field(default_factory=dict)
+
+
+PERIODS_TABLE = "accounting_periods"
+LOCK_COLUMNS = ("accounting_period_lock_date", "vat_period_lock_date")
+
+
+def stored_lock_date(warehouse: Warehouse) -> dt.date | None:
+    """The last locked day (accounting or VAT, whichever is later), as last synced."""
+    stored = warehouse.table_columns(PERIODS_TABLE) or {}
+    columns = [c for c in LOCK_COLUMNS if c in stored]
+    if not columns:
+        return None
+    frame = warehouse.read(PERIODS_TABLE, columns=columns)
+    dates = [v for c in columns for v in frame[c].tolist() if isinstance(v, dt.date)]
+    return max(dates, default=None)
+
+
+def _fingerprints(table: Table, frame: pd.DataFrame) -> dict[tuple, tuple]:
+    # Values compare by value (Decimal 1.5 == 1.500000000), whatever scale each side has.
+    keys = list(table.primary_key)
+    data = list(table.column_names)
+    out: dict[tuple, tuple] = {}
+    for record in frame[data].astype(object).itertuples(index=False, name=None):
+        row = tuple(None if pd.isna(v) else v for v in record)
+        out[tuple(row[data.index(k)] for k in keys)] = row
+    return out
+
+
+def _locked_scope(
+    table: Table, window: tuple[dt.date, dt.date] | None, lock: dt.date | None
+) -> tuple[dt.date, dt.date] | None:
+    if window is None or lock is None or table.partition_column is None or window[0] > lock:
+        return None
+    return window[0], min(window[1], lock)
+
+
+def _changed_keys(before: dict[tuple, tuple], after: dict[tuple, tuple]) -> list[str]:
+    changed = []
+    for key in sorted(set(before) | set(after), key=str):
+        old, new = before.get(key), after.get(key)
+        if old == new:
+            continue
+        what = "added" if old is None else "removed" if new is None else "changed"
+        changed.append(f"{', '.join(str(k) for k in key)} {what}")
+    return changed
 
 
 def sync_source(
@@ -132,6 +186,27 @@ def sync_source(
     synced_at = dt.datetime.now(dt.UTC)
     new_fields: set[str] = set()
     labels = {"dagster_run_id": run_id, "netvisor_source": source.name}
+    # A locked day must sync to exactly what was stored: fingerprint what is stored first
+    # (before the load holds the warehouse), and what the load stages.
+    locked_before: dict[str, dict[tuple, tuple]] = {}
+    after: dict[str, dict[tuple, tuple]] = {}
+    if source.follows_period_locks and window is not None and not rebuild:
+        outcome.lock_date = stored_lock_date(warehouse)
+        for table in tables:
+            scope = _locked_scope(table, window, outcome.lock_date)
+            if scope is None or not warehouse.table_columns(table.name):
+                continue
+            col = table.partition_column
+            stored = warehouse.read(
+                table.name,
+                columns=list(table.column_names),
+                where=f"{col} >= @first AND {col} <= @last",
+                params={"first": scope[0], "last": scope[1]},
+            )
+            locked_before[table.name] = _fingerprints(table, stored)
+            after[table.name] = {}
+    for table in tables:
+        outcome.returned[table.name] = 0
     with warehouse.load(targets, labels=labels) as load:
         for records, span in _record_batches(source, client, window, changed_since):
             outcome.windows += 1
@@ -141,17 +216,25 @@ def sync_source(
             del records
             for table in tables:
                 table_rows = rows[table.name]
+                outcome.returned[table.name] += len(table_rows)
                 if window is not None:
                     table_rows = _in_window(table, table_rows, window, outcome)
                 frame = to_frame(table, table_rows, run_id=run_id, synced_at=synced_at)
-                load.append(table.name, frame)
+                staged = load.stage(table.name, frame)
+                if table.name in after and len(staged):
+                    col = table.partition_column
+                    locked = staged[staged[col] <= outcome.lock_date]
+                    after[table.name].update(_fingerprints(table, locked))
             if span is not None and window is not None and span != window:
                 staged = ", ".join(f"{n} {c}" for n, c in load.staged.items())
                 say(
                     f"{source.name}: fetched {span[0]}..{span[1]} (window {outcome.windows}), "
                     f"staged {staged}, {time.monotonic() - started:.1f} s"
                 )
+        outcome.staged = dict(load.staged)
         outcome.results = load.commit()
+    for name, fingerprints in locked_before.items():
+        outcome.locked_changes[name] = _changed_keys(fingerprints, after[name])
     outcome.requests = client.requests_made - before
     outcome.new_fields = sorted(new_fields)
     for name, count in outcome.outside_window.items():

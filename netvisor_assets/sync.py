@@ -86,6 +86,18 @@ def run_full_sync(until: str | None = None, record_runs: bool = False) -> dict[s
     defs = build_definitions()
     instance = _instance(record_runs)
     present = {job.name for job in defs.jobs or []}
+    # Reference and merge tables first: the ledger's checks read the chart of accounts, the
+    # default accounts and the period locks.
+    for job_name in (REFERENCE_JOB, MERGE_JOB):
+        if job_name not in present:
+            continue
+        started = time.monotonic()
+        result = defs.resolve_job_def(job_name).execute_in_process(
+            run_config=RUN_CONFIG, instance=instance, raise_on_error=False
+        )
+        if not result.success:
+            raise SyncError(f"{job_name} failed: {_failure(result)}")
+        print(f"{job_name}: {time.monotonic() - started:.1f} s")
     if PARTITIONED_JOB in present:
         partitioned_job = defs.resolve_job_def(PARTITIONED_JOB)
         partitions_def = partitioned_job.partitions_def
@@ -106,16 +118,6 @@ def run_full_sync(until: str | None = None, record_runs: bool = False) -> dict[s
         if not result.success:
             raise SyncError(f"partitioned sync failed: {_failure(result)}")
         print(f"partitioned tables {keys[0]}..{last}: {time.monotonic() - started:.1f} s")
-    for job_name in (MERGE_JOB, REFERENCE_JOB):
-        if job_name not in present:
-            continue
-        started = time.monotonic()
-        result = defs.resolve_job_def(job_name).execute_in_process(
-            run_config=RUN_CONFIG, instance=instance, raise_on_error=False
-        )
-        if not result.success:
-            raise SyncError(f"{job_name} failed: {_failure(result)}")
-        print(f"{job_name}: {time.monotonic() - started:.1f} s")
     warehouse = warehouse_from_env()
     from netvisor_assets.tables import TABLES
 

@@ -18,6 +18,7 @@ import pytest
 from netvisor_assets.selection import Selection, load_selection
 from netvisor_assets.settings import NetvisorSettings
 from netvisor_assets.simulator import SimulatorServer
+from netvisor_assets.simulator import handlers
 from netvisor_assets.simulator.render import expected_record
 from netvisor_assets.tables import SOURCES, TABLES, SyncMode, get_source
 from netvisor_assets.warehouse import Warehouse
@@ -37,6 +38,16 @@ DOCUMENTS = {
     "customers": ("customers", "customer"),
     "vendors": ("vendors", "vendor"),
     "products": ("products", "product"),
+}
+LIST_ROWS = {
+    "sales_invoices": (
+        "salesinvoice",
+        lambda r: handlers.sales_list_item(r, handlers.Params({}), "getsalesinvoice.nv"),
+    ),
+    "purchase_invoices": (
+        "purchaseinvoice",
+        lambda r: handlers.purchase_list_item(r, handlers.Params({})),
+    ),
 }
 REFERENCE = {
     "accounts": ("accounts", "account"),
@@ -88,6 +99,10 @@ def run_full_sync(
 
     present = {job.name for job in defs.jobs or []}
     results = []
+    # Reference and merge tables first, as the CLI sync does: the ledger's checks read them.
+    for name in (REFERENCE_JOB, MERGE_JOB):
+        if name in present:
+            results.append(defs.resolve_job_def(name).execute_in_process(instance=instance))
     if PARTITIONED_JOB in present:
         results.append(
             defs.resolve_job_def(PARTITIONED_JOB).execute_in_process(
@@ -95,9 +110,6 @@ def run_full_sync(
                 tags={RANGE_START_TAG: first.isoformat(), RANGE_END_TAG: last.isoformat()},
             )
         )
-    for name in (MERGE_JOB, REFERENCE_JOB):
-        if name in present:
-            results.append(defs.resolve_job_def(name).execute_in_process(instance=instance))
     assert results and all(r.success for r in results)
     return results
 
@@ -111,10 +123,27 @@ def truth_records(sim: SimulatorServer, source: str, first: dt.date, last: dt.da
             records = company.by_date(kind, first, last)
         else:
             records = company.records(kind)
-        return [expected_record(element, r) for r in records]
+        out = []
+        for raw in records:
+            record = expected_record(element, raw)
+            if source in LIST_ROWS:
+                # The client files the list row under `list` (open amount, sub-status).
+                item, build = LIST_ROWS[source]
+                record["list"] = expected_record(item, build(raw))
+            out.append(record)
+        return out
+    if source == "default_accounts":
+        return [
+            {"role": role, "accountnumber": number}
+            for role, number in sorted(company.company_default_accounts.items())
+        ]
     if source in REFERENCE:
         attribute, element = REFERENCE[source]
-        return [expected_record(element, r) for r in getattr(company, attribute)]
+        records = [expected_record(element, r) for r in getattr(company, attribute)]
+        if source == "accounting_periods":
+            locks = company.period_lock_information
+            records = [{**r, "locks": locks} for r in records]
+        return records
     if source == "account_balances":
         # The simulator's ground truth is already one record per account and day.
         return sim.ground_truth(
@@ -178,3 +207,13 @@ def warehouse_rows(warehouse: Warehouse, table: str, with_system: bool = False) 
     if not with_system:
         frame = frame[[c for c in frame.columns if not c.startswith("_")]]
     return sort_rows(table, frame.to_dict("records"))
+
+
+def sync_check_keys(defs: dg.Definitions) -> set[tuple[dg.AssetKey, str]]:
+    """The checks a full sync evaluates: every check except the scheduled-only ones."""
+    from netvisor_assets.automation import SCHEDULED_ONLY_CHECKS
+
+    graph = defs.resolve_asset_graph()
+    return {
+        (k.asset_key, k.name) for k in graph.asset_check_keys if k.name not in SCHEDULED_ONLY_CHECKS
+    }

@@ -22,6 +22,7 @@ from netvisor_assets_tests.harness import (
     definitions,
     expected_rows,
     run_full_sync,
+    sync_check_keys,
     sync_env,
     warehouse_rows,
 )
@@ -49,7 +50,8 @@ def _sync_and_check(simulator, tmp_path, **env) -> None:
         requests = simulator.requests_served - before
         # The registry reads every field the simulator returns: no new-field warnings.
         evaluations = [e for r in results for e in r.get_asset_check_evaluations()]
-        assert len(evaluations) == 16
+        evaluated = {(e.asset_key, e.check_name) for e in evaluations}
+        assert evaluated == sync_check_keys(defs)
         assert all(e.passed for e in evaluations), [
             (e.asset_key.to_user_string(), e.metadata) for e in evaluations if not e.passed
         ]

@@ -31,6 +31,7 @@ EXPECTED_TABLES = {
     "vendors": SyncMode.MERGE,
     "products": SyncMode.MERGE,
     "accounts": SyncMode.FULL_REFRESH,
+    "default_accounts": SyncMode.FULL_REFRESH,
     "dimensions": SyncMode.FULL_REFRESH,
     "accounting_periods": SyncMode.FULL_REFRESH,
     "voucher_types": SyncMode.FULL_REFRESH,

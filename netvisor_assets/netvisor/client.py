@@ -249,6 +249,27 @@ def _is_retryable(exc: BaseException) -> bool:
     return isinstance(exc, NetvisorError) and exc.retryable
 
 
+def _as_records(value: Any) -> list[Record]:
+    if value is None:
+        return []
+    return [v for v in (value if isinstance(value, list) else [value]) if isinstance(v, dict)]
+
+
+def with_list_rows(details: list[Record], rows: list[Record], key: str) -> list[Record]:
+    """Each detail record with its list row under `list`.
+
+    Why: only the list resources say what is still open (`OpenSum`), an open invoice's
+    sub-status and whether it is in collection; the detail resources do not. The list was
+    fetched anyway to learn the keys, so keeping its row costs no request.
+    """
+    by_key = {r.get("netvisorkey"): r for r in rows}
+    for record in details:
+        row = by_key.get(record.get(key))
+        if row is not None:
+            record["list"] = row
+    return details
+
+
 class NetvisorClient:
     """Synchronous client for one Netvisor company (see the module docstring for behaviour).
 
@@ -910,7 +931,8 @@ class NetvisorClient:
         rows = self.sales_invoice_list(
             begin, end, last_modified_start, last_modified_end, include_modified_payments
         )
-        return self.get_sales_invoices(self._keys(rows))
+        details = self.get_sales_invoices(self._keys(rows))
+        return with_list_rows(details, rows, "salesinvoicenetvisorkey")
 
     def sales_order_list(
         self,
@@ -1012,7 +1034,8 @@ class NetvisorClient:
         last_modified_end: dt.date | dt.datetime | None = None,
     ) -> list[Record]:
         rows = self.purchase_invoice_list(begin, end, last_modified_start, last_modified_end)
-        return self.get_purchase_invoices(self._keys(rows))
+        details = self.get_purchase_invoices(self._keys(rows))
+        return with_list_rows(details, rows, "purchaseinvoicenetvisorkey")
 
     def purchase_order_list(
         self,
@@ -1185,6 +1208,16 @@ class NetvisorClient:
                 ("accountingperiodlist", "periodlockinformation", "period"),
             ],
         )[0]
+
+    def accounting_periods_with_locks(self) -> tuple[list[Record], Record]:
+        """Periods and the company's lock dates from ONE accountingperiodlist.nv request."""
+        payload = parse_payload(
+            self.request("accountingperiodlist.nv").body, resource="accountingperiodlist.nv"
+        )
+        body = payload.get("accountingperiodlist") or {}
+        info = body.get("periodlockinformation") or {}
+        periods = [*_as_records(body.get("period")), *_as_records(info.get("period"))]
+        return periods, {k: v for k, v in info.items() if k != "period"}
 
     def period_lock_information(self) -> Record:
         payload = parse_payload(

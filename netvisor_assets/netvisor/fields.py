@@ -182,6 +182,8 @@ _BOOL = [
     "usecreditorreferencenumber",
     "euStandardfinvoice",
     "incollectionprohibition",
+    "isincollection",
+    "invoicestatus_isincollection",
 ]
 
 FIELD_TYPES: dict[str, FieldType] = {

@@ -542,6 +542,7 @@ def sales_list_item(record: Mapping[str, Any], params: Params, resource: str) ->
     if status in _OPEN_SUBSTATUSES:
         row["invoicestatus"] = "open"
         row["invoicestatus_substatus"] = status
+        row["invoicestatus_isincollection"] = 1 if status == "collected" else 0
     else:
         row["invoicestatus"] = status or None
     row.update(

@@ -16,6 +16,7 @@ from netvisor_assets.tables.purchases import (
 )
 from netvisor_assets.tables.reference import (
     ACCOUNT_SOURCE,
+    DEFAULT_ACCOUNT_SOURCE,
     DIMENSION_SOURCE,
     PAYMENT_TERM_SOURCE,
     PERIOD_SOURCE,
@@ -42,6 +43,7 @@ SOURCES: tuple[Source, ...] = (
     VENDOR_SOURCE,
     PRODUCT_SOURCE,
     ACCOUNT_SOURCE,
+    DEFAULT_ACCOUNT_SOURCE,
     DIMENSION_SOURCE,
     PERIOD_SOURCE,
     VOUCHER_TYPE_SOURCE,

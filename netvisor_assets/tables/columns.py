@@ -57,6 +57,9 @@ def c(
     *,
     personal: bool = False,
     type: WarehouseType | None = None,  # noqa: A002 - mirrors Column.type
+    allowed: tuple[str, ...] = (),
+    minimum: int | None = None,
+    maximum: int | None = None,
 ) -> Column:
     """Declare a column sourced from a record path."""
     source = record_path(path)
@@ -67,12 +70,28 @@ def c(
         type = _WAREHOUSE_TYPES[field_type(source.rsplit(".", 1)[-1])]
     if description is None:
         description = f"Netvisor element `{path}`."
-    return Column(name=name, type=type, description=description, personal=personal, source=source)
+    return Column(
+        name=name,
+        type=type,
+        description=description,
+        personal=personal,
+        source=source,
+        allowed=allowed,
+        minimum=minimum,
+        maximum=maximum,
+    )
 
 
-def computed(name: str, type: WarehouseType, description: str, *, personal: bool = False) -> Column:
+def computed(
+    name: str,
+    type: WarehouseType,  # noqa: A002 - mirrors Column.type
+    description: str,
+    *,
+    personal: bool = False,
+    minimum: int | None = None,
+) -> Column:
     """A column the table's parser fills itself (no record path)."""
-    return Column(name=name, type=type, description=description, personal=personal)
+    return Column(name=name, type=type, description=description, personal=personal, minimum=minimum)
 
 
 def pick(record: Mapping[str, Any], source: str) -> Any:

@@ -18,6 +18,8 @@ from netvisor_assets.tables.source import (
 if TYPE_CHECKING:
     from netvisor_assets.netvisor.client import NetvisorClient
 
+VOUCHER_STATUSES = ("valid", "invalidated")
+
 VOUCHERS = Table(
     name="vouchers",
     description=(
@@ -36,6 +38,7 @@ VOUCHERS = Table(
             "status",
             "valid or invalidated; empty in older responses, which means valid.",
             type="STRING",
+            allowed=VOUCHER_STATUSES,
         ),
         c("VoucherDate", "voucher_date", "Accounting date of the voucher (partition)."),
         c("VoucherNumber", "voucher_number", "Voucher number within its voucher class."),
@@ -62,17 +65,20 @@ VOUCHER_LINES = Table(
         ),
         computed("voucher_key", "INT64", "Voucher the line belongs to."),
         computed("voucher_date", "DATE", "Accounting date of the voucher (partition)."),
-        computed("line_position", "INT64", "Position of the line within its voucher, from 1."),
+        computed(
+            "line_position", "INT64", "Position of the line within its voucher, from 1.", minimum=1
+        ),
         c(
             "@status",
             "status",
             "Status of the line (its voucher's); empty in older responses: valid.",
             type="STRING",
+            allowed=VOUCHER_STATUSES,
         ),
         c("LineSum", "line_sum", "Signed amount in EUR: debit positive, credit negative."),
         c("Description", "description", "Free text of the line."),
         c("AccountNumber", "account_number", "Account posted to."),
-        c("VatPercent", "vat_percent", "VAT rate of the posting."),
+        c("VatPercent", "vat_percent", "VAT rate of the posting.", minimum=0, maximum=100),
         c("VatCode", "vat_code", "VAT code ('-' for none)."),
         c("AccountDimension@netvisorkey", "account_dimension_key", "Account dimension key."),
         c(
@@ -96,6 +102,12 @@ def _voucher_changes(client: NetvisorClient, start: dt.datetime, end: dt.datetim
     return [(r["netvisorkey"], r.get("voucherdate")) for r in records]
 
 
+def _voucher_keys(client: NetvisorClient, first: dt.date, last: dt.date) -> list[Change]:
+    # accountingledger.nv has no key-only listing: whole vouchers are the cheapest answer.
+    records = client.vouchers(start=first, end=last, voucher_status=1)
+    return [(r["netvisorkey"], r.get("voucherdate")) for r in records]
+
+
 VOUCHER_SOURCE = document_source(
     "vouchers",
     "Vouchers and their lines from accountingledger.nv.",
@@ -105,6 +117,8 @@ VOUCHER_SOURCE = document_source(
     fetch_window=_fetch_vouchers,
     changes=_voucher_changes,
     deleted_kind="vouchers",
+    follows_period_locks=True,
+    list_keys=_voucher_keys,
 )
 
 ACCOUNT_BALANCES = Table(
@@ -134,4 +148,5 @@ BALANCE_SOURCE = Source(
     tables=(ACCOUNT_BALANCES,),
     to_rows=single_table_rows(ACCOUNT_BALANCES),
     fetch_window=_fetch_balances,
+    follows_period_locks=True,
 )

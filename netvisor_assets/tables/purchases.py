@@ -56,7 +56,12 @@ PURCHASE_INVOICES = Table(
         c("ForeignCurrencyAmount", "foreign_currency_amount", "Amount in foreign currency."),
         c("ForeignCurrencyNameID", "foreign_currency_code", "Foreign currency."),
         c("InvoiceStatus", "status", "Invoice status (localised text)."),
-        c("ApprovalStatus", "approval_status", "Approval status."),
+        c(
+            "ApprovalStatus",
+            "approval_status",
+            "Approval status.",
+            allowed=("open", "approved", "accepted"),
+        ),
         c("PurchaseInvoiceOurReference", "our_reference", "Our reference."),
         c("PurchaseInvoiceYourReference", "your_reference", "Vendor's reference."),
         c("PurchaseInvoiceDescription", "description", "Free text."),
@@ -72,6 +77,9 @@ PURCHASE_INVOICES = Table(
         c("Fingerprint", "fingerprint", "Netvisor's fingerprint of the invoice image."),
         c("VoucherID", "voucher_key", "Voucher that posted the invoice."),
         c("IsAccounted", "is_accounted", "Whether the invoice has been posted."),
+        # Only purchaseinvoicelist.nv tells what is still open (the client files its row
+        # under `list`): the payables reconciliation sums it.
+        c("List/OpenSum", "open_amount", "Amount still open in EUR (purchaseinvoicelist.nv)."),
     ),
 )
 
@@ -87,11 +95,13 @@ PURCHASE_INVOICE_LINES = Table(
         c("NetvisorKey", "line_key", "Netvisor key of the line."),
         computed("purchase_invoice_key", "INT64", "Invoice the line belongs to."),
         computed("purchase_invoice_date", "DATE", "Invoice date (partition)."),
-        computed("line_position", "INT64", "Position of the line within its invoice, from 1."),
+        computed(
+            "line_position", "INT64", "Position of the line within its invoice, from 1.", minimum=1
+        ),
         c("LineSum", "line_sum", "Line total including VAT."),
         c("LineNetSum", "line_net_sum", "Line total without VAT."),
         c("UnitPrice", "unit_price", "Unit price."),
-        c("VatPercent", "vat_percent", "VAT rate."),
+        c("VatPercent", "vat_percent", "VAT rate.", minimum=0, maximum=100),
         c("VatCode", "vat_code", "VAT code."),
         c("Description", "description", "Line text."),
         c("Unit", "unit", "Unit."),
@@ -136,6 +146,24 @@ PURCHASE_INVOICE_SOURCE = document_source(
     fetch_window=_fetch_purchase_invoices,
     changes=_purchase_invoice_changes,
     deleted_kind="purchaseinvoices",
+    follows_period_locks=True,
+    list_keys=lambda client, first, last: [
+        (r["netvisorkey"], r.get("invoicedate")) for r in client.purchase_invoice_list(first, last)
+    ],
+    # The list row's other fields repeat the detail's (key, number, date, vendor, sums).
+    extra_known_paths=frozenset(
+        f"list.{name}"
+        for name in (
+            "netvisorkey",
+            "invoicenumber",
+            "invoicedate",
+            "vendor",
+            "vendororganizationidentifier",
+            "sum",
+            "payments",
+            "uri",
+        )
+    ),  # fmt: skip
 )
 
 PURCHASE_ORDERS = Table(
@@ -221,6 +249,9 @@ PURCHASE_ORDER_SOURCE = document_source(
     fetch_window=_fetch_purchase_orders,
     changes=_purchase_order_changes,
     deleted_kind="purchaseorders",
+    list_keys=lambda client, first, last: [
+        (r["netvisorkey"], r.get("orderdate")) for r in client.purchase_order_list(first, last)
+    ],
 )
 
 PURCHASE_PAYMENTS = Table(
@@ -258,4 +289,8 @@ PURCHASE_PAYMENT_SOURCE = Source(
     fetch_window=_fetch_purchase_payments,
     # paymentlist.nv has no modified-since filter: changes are found by re-reading windows.
     deleted_kind="purchasepayments",
+    follows_period_locks=True,
+    list_keys=lambda client, first, last: [
+        (r["netvisorkey"], r.get("date")) for r in client.purchase_payments(first, last)
+    ],
 )

@@ -84,6 +84,44 @@ ACCOUNTING_PERIODS = Table(
         c("Name", "name", "Period name."),
         c("BeginDate", "begin_date", "First day."),
         c("EndDate", "end_date", "Last day."),
+        # The company's locks, repeated on every period row (accountingperiodlist.nv gives one
+        # set per company): nothing dated on or before them may change any more.
+        c(
+            "Locks/AccountingPeriodLockDate",
+            "accounting_period_lock_date",
+            "Bookkeeping is locked up to and including this day.",
+        ),
+        c(
+            "Locks/VatPeriodLockDate",
+            "vat_period_lock_date",
+            "VAT periods are locked (filed) up to and including this day.",
+        ),
+        c(
+            "Locks/PurchaseLockDate",
+            "purchase_lock_date",
+            "Purchase invoices are locked up to and including this day.",
+        ),
+    ),
+)
+
+DEFAULT_ACCOUNTS = Table(
+    name="default_accounts",
+    description=(
+        "The company's default accounts (accountlist.nv CompanyDefaultAccounts): which account "
+        "is trade receivables, trade payables, sales VAT, purchase VAT, ... One row per role."
+    ),
+    resources=("accountlist.nv",),
+    primary_key=("role",),
+    mode=SyncMode.FULL_REFRESH,
+    columns=(
+        c(
+            "Role",
+            "role",
+            "Default role as Netvisor names it, lower case: salesreceivables, tradepayables, "
+            "salesvatdebt, purchasevatreceivable, ...",
+            type="STRING",
+        ),
+        c("AccountNumber", "account_number", "Account number in the role.", type="STRING"),
     ),
 )
 
@@ -128,7 +166,17 @@ def _dimensions(client: NetvisorClient) -> Records:
 
 
 def _periods(client: NetvisorClient) -> Records:
-    return client.accounting_periods()
+    periods, locks = client.accounting_periods_with_locks()
+    return [{**period, "locks": locks} for period in periods]
+
+
+def _default_accounts(client: NetvisorClient) -> Records:
+    # One record per role, so a role Netvisor adds becomes a row, never a dropped field.
+    defaults = client.account_list()["companydefaultaccounts"]
+    return [
+        {"role": role, "accountnumber": None if number is None else str(number)}
+        for role, number in sorted(defaults.items())
+    ]
 
 
 def _voucher_types(client: NetvisorClient) -> Records:
@@ -152,6 +200,13 @@ DIMENSION_SOURCE = Source(
         {"netvisorkey", "name", "ishidden", "linktype"}
         | {f"dimensiondetails.dimensiondetail.{c.source}" for c in DIMENSIONS.columns if c.source}
     ),
+)
+DEFAULT_ACCOUNT_SOURCE = Source(
+    "default_accounts",
+    "The company's default accounts (receivables, payables, VAT, ...).",
+    (DEFAULT_ACCOUNTS,),
+    single_table_rows(DEFAULT_ACCOUNTS),
+    fetch_all=_default_accounts,
 )
 PERIOD_SOURCE = Source(
     "accounting_periods",

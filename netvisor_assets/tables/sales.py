@@ -19,7 +19,14 @@ if TYPE_CHECKING:
     from netvisor_assets.netvisor.client import NetvisorClient
 
 
-def _document_header(prefix: str) -> tuple[Column, ...]:
+# Machine statuses of sales invoices (reference 4.5: the list filter's matched statuses).
+SALES_INVOICE_STATUSES = (
+    "unsent", "open", "overdue", "reminded", "requested", "collected", "paid", "creditloss",
+    "rejected",
+)  # fmt: skip
+
+
+def _document_header(prefix: str, statuses: tuple[str, ...] = ()) -> tuple[Column, ...]:
     """Columns of a getsalesinvoice.nv / getorder.nv document (orders share the shape)."""
     return (
         c("SalesInvoiceNetvisorKey", f"{prefix}_key", "Netvisor key of the document."),
@@ -37,7 +44,12 @@ def _document_header(prefix: str) -> tuple[Column, ...]:
         c("SalesInvoiceCollectionCost", "collection_cost", "Collection cost."),
         c("SellerIdentifier", "seller_identifier", "Salesperson."),
         c("SellerIdentifier@type", "seller_identifier_type", "How the salesperson is named."),
-        c("InvoiceStatus@status", "status", "Machine status: open, paid, unsent, overdue, ..."),
+        c(
+            "InvoiceStatus@status",
+            "status",
+            "Machine status: open, paid, unsent, overdue, ...",
+            allowed=statuses,
+        ),
         c("InvoiceStatus", "status_text", "Status as shown to users (localised)."),
         c("InvoiceVoucher@netvisorkey", "voucher_key", "Voucher that posted the document."),
         c("InvoiceVoucher", "voucher_number", "Number of that voucher."),
@@ -105,18 +117,26 @@ def _document_lines(prefix: str) -> tuple[Column, ...]:
         c("NetvisorKey", "line_key", "Netvisor key of the line."),
         computed(f"{prefix}_key", "INT64", "Document the line belongs to."),
         computed(f"{prefix}_date", "DATE", "Document date (partition)."),
-        computed("line_position", "INT64", "Position of the line within its document, from 1."),
+        computed(
+            "line_position", "INT64", "Position of the line within its document, from 1.", minimum=1
+        ),
         c("productidentifier", "product_code", "Product code (customer's or Netvisor's)."),
         c("productidentifier@type", "product_code_type", "customer or netvisor."),
         c("ProductNetvisorKey", "product_key", "Product's Netvisor key."),
         c("ProductName", "product_name", "Product name on the line."),
         c("ProductUnitPrice", "unit_price", "Unit price without VAT."),
         c("ProductPurchasePrice", "purchase_price", "Purchase price."),
-        c("ProductVatPercentage", "vat_percent", "VAT rate."),
+        c("ProductVatPercentage", "vat_percent", "VAT rate.", minimum=0, maximum=100),
         c("ProductVatPercentage@vatcode", "vat_code", "VAT code, e.g. KOMY."),
         c("SalesInvoiceProductLineQuantity", "quantity", "Quantity."),
         c("SalesInvoiceProductLineUnit", "unit", "Unit."),
-        c("SalesInvoiceProductLineDiscountPercentage", "discount_percent", "Discount percent."),
+        c(
+            "SalesInvoiceProductLineDiscountPercentage",
+            "discount_percent",
+            "Discount percent.",
+            minimum=0,
+            maximum=100,
+        ),
         c("SalesInvoiceProductLineFreeText", "free_text", "Free text of the line."),
         c("SalesInvoiceProductLineVatSum", "vat_sum", "VAT amount of the line."),
         c("SalesInvoiceProductLineSum", "line_sum", "Line total including VAT."),
@@ -132,7 +152,13 @@ def _document_lines(prefix: str) -> tuple[Column, ...]:
     )
 
 
-def _document_tables(kind: str, resource: str, title: str) -> tuple[Table, Table]:
+def _document_tables(
+    kind: str,
+    resource: str,
+    title: str,
+    extra: tuple[Column, ...] = (),
+    statuses: tuple[str, ...] = (),
+) -> tuple[Table, Table]:
     header = Table(
         name=f"sales_{kind}s",
         description=f"Sales {title}s ({resource}), one row per document.",
@@ -141,7 +167,7 @@ def _document_tables(kind: str, resource: str, title: str) -> tuple[Table, Table
         mode=SyncMode.PARTITIONED,
         partition_column=f"sales_{kind}_date",
         group=f"sales_{kind}s",
-        columns=_document_header(f"sales_{kind}"),
+        columns=_document_header(f"sales_{kind}", statuses) + extra,
     )
     lines = Table(
         name=f"sales_{kind}_lines",
@@ -156,7 +182,30 @@ def _document_tables(kind: str, resource: str, title: str) -> tuple[Table, Table
     return header, lines
 
 
-SALES_INVOICES, SALES_INVOICE_LINES = _document_tables("invoice", "getsalesinvoice.nv", "invoice")
+# What only salesinvoicelist.nv tells (the client files the list row under `list`): what a
+# controller needs for receivables, ageing and collection.
+_INVOICE_LIST_COLUMNS = (
+    c("List/OpenSum", "open_amount", "Amount still open in EUR (salesinvoicelist.nv)."),
+    c(
+        "List/InvoiceStatus@substatus",
+        "substatus",
+        "Sub-status of an open invoice: overdue, reminded, requested, collected.",
+        type="STRING",
+    ),
+    c(
+        "List/InvoiceStatus@isincollection",
+        "is_in_collection",
+        "Whether the invoice has been handed to debt collection.",
+        type="BOOL",
+    ),
+)
+SALES_INVOICES, SALES_INVOICE_LINES = _document_tables(
+    "invoice",
+    "getsalesinvoice.nv",
+    "invoice",
+    _INVOICE_LIST_COLUMNS,
+    SALES_INVOICE_STATUSES,
+)
 SALES_ORDERS, SALES_ORDER_LINES = _document_tables("order", "getorder.nv", "order")
 
 _LINES_PATH = "invoicelines.invoiceline.salesinvoiceproductline"
@@ -172,6 +221,16 @@ def _invoice_changes(client: NetvisorClient, start: dt.datetime, end: dt.datetim
         last_modified_start=start, last_modified_end=end, include_modified_payments=True
     )
     return [(r["netvisorkey"], r.get("invoicedate")) for r in rows]
+
+
+def _invoice_keys(client: NetvisorClient, first: dt.date, last: dt.date) -> list[Change]:
+    return [
+        (r["netvisorkey"], r.get("invoicedate")) for r in client.sales_invoice_list(first, last)
+    ]
+
+
+def _order_keys(client: NetvisorClient, first: dt.date, last: dt.date) -> list[Change]:
+    return [(r["netvisorkey"], r.get("invoicedate")) for r in client.sales_order_list(first, last)]
 
 
 def _fetch_orders(client: NetvisorClient, first: dt.date, last: dt.date) -> Records:
@@ -192,6 +251,25 @@ SALES_INVOICE_SOURCE = document_source(
     fetch_window=_fetch_invoices,
     changes=_invoice_changes,
     deleted_kind="salesinvoices",
+    follows_period_locks=True,
+    list_keys=_invoice_keys,
+    # The list row's other fields repeat the detail's (key, number, dates, customer, sum).
+    extra_known_paths=frozenset(
+        f"list.{name}"
+        for name in (
+            "netvisorkey",
+            "invoicenumber",
+            "invoicedate",
+            "invoiceduedate",
+            "invoicestatus",
+            "customernetvisorkey",
+            "customercode",
+            "customername",
+            "referencenumber",
+            "invoicesum",
+            "uri",
+        )
+    ),  # fmt: skip
 )
 
 SALES_ORDER_SOURCE = document_source(
@@ -203,6 +281,7 @@ SALES_ORDER_SOURCE = document_source(
     fetch_window=_fetch_orders,
     changes=_order_changes,
     deleted_kind="salesorders",
+    list_keys=_order_keys,
 )
 
 SALES_PAYMENTS = Table(
@@ -225,7 +304,7 @@ SALES_PAYMENTS = Table(
         c("VoucherID", "voucher_key", "Voucher that posted the payment."),
         c("LastModifiedTimestamp", "last_modified_at", "Last change in Netvisor."),
         c("PaymentSource", "payment_source", "Numeric code of where the payment came from."),
-        c("BankStatus", "bank_status", "OK or FAILED."),
+        c("BankStatus", "bank_status", "OK or FAILED.", allowed=("OK", "FAILED")),
         c("BankStatusErrorDescription", "bank_status_error", "Bank error text."),
         c("BankStatusErrorDescription@code", "bank_status_error_code", "Bank error code."),
     ),
@@ -251,4 +330,8 @@ SALES_PAYMENT_SOURCE = Source(
     fetch_window=_fetch_sales_payments,
     changes=_sales_payment_changes,
     deleted_kind="salespayments",
+    follows_period_locks=True,
+    list_keys=lambda client, first, last: [
+        (r["netvisorkey"], r.get("date")) for r in client.sales_payments(first, last)
+    ],
 )

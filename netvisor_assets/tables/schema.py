@@ -41,6 +41,11 @@ class Column:
     description: str
     personal: bool = False
     source: str | None = None
+    # What a value may be, checked by the pandera schema on every materialization (`checks`):
+    # a closed set of codes, and inclusive bounds where they hold for every company.
+    allowed: tuple[str, ...] = ()
+    minimum: int | None = None
+    maximum: int | None = None
 
 
 SYSTEM_COLUMNS: tuple[Column, ...] = (

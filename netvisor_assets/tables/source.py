@@ -48,6 +48,12 @@ class Source:
     lines_path: str | None = None
     # Record paths a parser reads without a column `source` (computed columns).
     extra_known_paths: frozenset[str] = frozenset()
+    # Documents that post to the books: nothing dated in a locked accounting or VAT period may
+    # change (checked on every sync of a locked day).
+    follows_period_locks: bool = False
+    # The cheapest list call that tells which documents a date window holds: (key, date)
+    # pairs, for the weekly completeness reconciliation.
+    list_keys: Callable[[NetvisorClient, dt.date, dt.date], list[Change]] | None = None
 
     @property
     def mode(self) -> SyncMode:

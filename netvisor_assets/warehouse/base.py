@@ -147,6 +147,10 @@ class Load(ABC):
         to the staging table: a month window is often a few hundred rows, and one staging write
         per window (a connection, a BigQuery load job) would cost more than the rows.
         """
+        return len(self.stage(name, frame))
+
+    def stage(self, name: str, frame: pd.DataFrame) -> pd.DataFrame:
+        """`append`, returning the validated rows as staged (for checks that compare them)."""
         prepared = self.prepare(name, frame)
         if len(prepared):
             self._buffer[name].append(prepared)
@@ -154,7 +158,7 @@ class Load(ABC):
         self.staged[name] += len(prepared)
         if self._buffered[name] >= STAGE_BATCH_ROWS:
             self.flush(name)
-        return len(prepared)
+        return prepared
 
     def flush(self, name: str | None = None) -> None:
         """Write buffered rows to the staging table(s)."""
