@@ -109,6 +109,19 @@ def failing_fast(source: Source) -> Iterator[None]:
         raise failure from exc
 
 
+def freshness_policy(table: Table) -> dg.FreshnessPolicy:
+    """What the UI's health shows: partitioned tables materialized in the 24 hours before 06:00
+    (Helsinki), other tables within 26 hours. Dagster judges by the latest materialization
+    of any partition; `reconciliation.build_freshness` checks the partition itself."""
+    if table.mode is SyncMode.PARTITIONED:
+        return dg.FreshnessPolicy.cron(
+            deadline_cron="0 6 * * *",
+            lower_bound_delta=dt.timedelta(hours=24),
+            timezone="Europe/Helsinki",
+        )
+    return dg.FreshnessPolicy.time_window(fail_window=dt.timedelta(hours=26))
+
+
 def check_result(key: dg.AssetKey, name: str, outcome: checks.Outcome) -> dg.AssetCheckResult:
     """An evaluated check as Dagster's result: failures are errors unless only a warning."""
     return dg.AssetCheckResult(
@@ -159,6 +172,7 @@ def build_source_asset(
             group_name=GROUP,
             skippable=True,
             kinds={"netvisor", warehouse_kind},
+            freshness_policy=freshness_policy(table),
             metadata={
                 "dagster/column_schema": column_schema(table),
                 "netvisor/primary_key": ", ".join(table.primary_key),

@@ -31,6 +31,10 @@ SENSOR_NAME = "netvisor_changes"
 PARTITIONED_JOB = "netvisor_partitioned_sync"
 MERGE_JOB = "netvisor_merge_sync"
 REFERENCE_JOB = "netvisor_reference_sync"
+COMPLETENESS_JOB = "netvisor_completeness"
+FRESHNESS_JOB = "netvisor_freshness"
+# Netvisor lists deletions for 7 days: a sensor that did not tick for longer cannot trust them.
+DELETIONS_KEPT = dt.timedelta(days=7)
 # Re-read the last hour on every tick: Netvisor does not document the precision or the time
 # zone of its change filters, and an update that lands while a tick runs must not be missed.
 OVERLAP = dt.timedelta(hours=1)
@@ -289,7 +293,8 @@ def build_changes_sensor(
     def netvisor_changes(
         context: dg.SensorEvaluationContext, netvisor: NetvisorResource
     ) -> dg.SensorResult | dg.SkipReason:
-        busy = run_in_progress(context.instance, {job.name for job in jobs})
+        job_names = {job.name for job in jobs}
+        busy = run_in_progress(context.instance, job_names)
         if busy is not None:
             # Netvisor answers one request at a time per company: a tick while a run fetches
             # would compete with it. The cursor stays, so the next tick catches up.
@@ -306,6 +311,8 @@ def build_changes_sensor(
             first_day = last_day = now.date()
         with netvisor.get_client() as client:
             since = change_window_start(context.cursor, client)
+            gap = now - since - OVERLAP if context.cursor else dt.timedelta(0)
+            reconcile = gap > DELETIONS_KEPT and COMPLETENESS_JOB in job_names
             plan = plan_changes(
                 client,
                 warehouse_from_env(),
@@ -316,6 +323,15 @@ def build_changes_sensor(
                 read_digests(context.cursor),
             )
         requests = run_requests(plan, selection, run_key_prefix=now.isoformat())
+        if reconcile:
+            context.log.warning(
+                f"the last tick was {gap.days} days ago, longer than Netvisor keeps deletions "
+                f"({DELETIONS_KEPT.days} days): deleted*.nv cannot be trusted for that gap, so "
+                f"this tick requests {COMPLETENESS_JOB}, which compares every month's keys"
+            )
+            requests.append(
+                dg.RunRequest(run_key=f"{now.isoformat()}:completeness", job_name=COMPLETENESS_JOB)
+            )
         context.log.info(
             f"changes since {since.isoformat()}: {len(requests)} runs, "
             f"{plan.requests} Netvisor requests"
@@ -327,11 +343,44 @@ def build_changes_sensor(
     return netvisor_changes
 
 
+def scheduled_only_check_keys(selection: Selection) -> list[dg.AssetCheckKey]:
+    """Completeness and freshness checks: they run on their own schedules, not in syncs."""
+    from netvisor_assets.reconciliation import completeness_specs, freshness_specs
+
+    return [spec.key for spec in (*completeness_specs(selection), *freshness_specs(selection))]
+
+
+def build_check_jobs(selection: Selection) -> dict[str, UnresolvedAssetJobDefinition]:
+    """The weekly completeness job and the daily freshness job (checks only, no sync)."""
+    keys = scheduled_only_check_keys(selection)
+    out = {}
+    for name, check_names, description in (
+        (
+            COMPLETENESS_JOB,
+            {checks.COMPLETENESS_CHECK},
+            "Netvisor's document keys against the warehouse, month by month; re-syncs the days "
+            "that differ.",
+        ),
+        (
+            FRESHNESS_JOB,
+            {checks.PARTITION_FRESHNESS_CHECK, checks.REFRESH_FRESHNESS_CHECK},
+            "Yesterday's partitions by 06:00 and reference tables within 26 hours.",
+        ),
+    ):
+        out[name] = dg.define_asset_job(
+            name,
+            selection=dg.AssetSelection.checks(*[k for k in keys if k.name in check_names]),
+            description=description,
+        )
+    return out
+
+
 def build_jobs(selection: Selection) -> dict[str, UnresolvedAssetJobDefinition]:
     """The sync jobs by kind of table; a kind with no selected table has no job."""
     keys: dict[SyncMode, list[dg.AssetKey]] = {}
     for source in SOURCES:
         keys.setdefault(source.mode, []).extend(source_asset_keys(source, selection))
+    excluded = scheduled_only_check_keys(selection)
     specs = {
         SyncMode.PARTITIONED: (PARTITIONED_JOB, "Every partitioned Netvisor table for given days."),
         SyncMode.MERGE: (MERGE_JOB, "Customers, vendors and products, merged on their key."),
@@ -339,7 +388,9 @@ def build_jobs(selection: Selection) -> dict[str, UnresolvedAssetJobDefinition]:
     }
     return {
         name: dg.define_asset_job(
-            name, selection=dg.AssetSelection.assets(*keys[mode]), description=description
+            name,
+            selection=dg.AssetSelection.assets(*keys[mode]) - dg.AssetSelection.checks(*excluded),
+            description=description,
         )
         for mode, (name, description) in specs.items()
         if keys.get(mode)
@@ -363,6 +414,8 @@ def build_schedules(
             )
         )
     for job, cron, name, description in (
+        (COMPLETENESS_JOB, "0 4 * * 0", "netvisor_weekly_completeness", "Sundays at 04:00."),
+        (FRESHNESS_JOB, "5 6 * * *", "netvisor_daily_freshness", "Freshness at 06:05."),
         # Before the 03:00 partitions: the ledger's checks read accounts and period locks.
         (REFERENCE_JOB, "30 2 * * *", "netvisor_daily_reference", "Reference tables daily."),
         (MERGE_JOB, "45 2 * * *", "netvisor_daily_merge", "All customers, vendors, products."),

@@ -81,12 +81,16 @@ def _type_check(type_: WarehouseType) -> pa.Check:
     return pa.Check(is_type, name=f"is_{type_.lower()}")
 
 
+def _on_or_after(start: dt.date) -> pa.Check:
+    return pa.Check(lambda s: s >= start, name="on_or_after_ledger_start")
+
+
 def pandera_schema(table: Table, ledger_start: dt.date | None = None) -> pa.DataFrameSchema:
     """The table's pandera schema, generated from its registry entry.
 
     Types as the warehouse stores them (money as `Decimal`, never float), nullability (key and
     partition columns are required), the registry's allowed values and bounds, keys above 0,
-    nothing dated before the ledger start date, and a unique primary key.
+    and nothing dated before the ledger start date.
     """
     required = set(table.primary_key) | {table.partition_column} - {None}
     columns: dict[str, pa.Column] = {}
@@ -105,17 +109,13 @@ def pandera_schema(table: Table, ledger_start: dt.date | None = None) -> pa.Data
         if col.maximum is not None:
             checks.append(pa.Check.le(col.maximum))
         if col.name == table.partition_column and ledger_start is not None:
-            checks.append(pa.Check.ge(ledger_start, name="on_or_after_ledger_start"))
+            checks.append(_on_or_after(ledger_start))
         columns[col.name] = pa.Column(
             dtype, checks=checks, nullable=col.name not in required, required=False
         )
-    return pa.DataFrameSchema(
-        columns,
-        unique=list(table.primary_key) or None,
-        report_duplicates="all",
-        name=table.name,
-        strict=False,
-    )
+    # The key's uniqueness is the blocking `primary_key` check's alone, so a repeated key
+    # fails one check, not two.
+    return pa.DataFrameSchema(columns, name=table.name, strict=False)
 
 
 def key_schema(table: Table) -> pa.DataFrameSchema:
@@ -134,6 +134,14 @@ def _key_text(table: Table, frame: pd.DataFrame, index: Any) -> str:
     except (KeyError, TypeError):
         return f"row {index}"
     return ", ".join(f"{k}={_plain(values[k])}" for k in table.primary_key)
+
+
+def money(value: Any) -> str:
+    """An amount as a controller writes it: cents, or every digit it really has."""
+    if not isinstance(value, Decimal):
+        return str(value)
+    cents = value.quantize(CENT)
+    return str(cents if cents == value else value.normalize())
 
 
 def _plain(value: Any) -> Any:
@@ -268,7 +276,9 @@ def vouchers_balance(lines: pd.DataFrame, headers: pd.DataFrame | None) -> Outco
             continue
         sums[key] += amount if isinstance(amount, Decimal) else ZERO
     off = {k: s for k, s in sums.items() if s != ZERO}
-    sample = [f"voucher {_plain(k)}: lines sum to {s}" for k, s in sorted(off.items())[:SAMPLE]]
+    sample = [
+        f"voucher {_plain(k)}: lines sum to {money(s)}" for k, s in sorted(off.items())[:SAMPLE]
+    ]
     return Outcome(
         not off,
         f"{len(off)} of {len(sums)} valid vouchers do not balance"
@@ -309,7 +319,7 @@ def amount_equals_lines(
         checked += 1
         total = rounded_to_cents(sums.get(k, ZERO))
         if rounded_to_cents(amount) != total:
-            off.append(f"{key} {_plain(k)}: amount {amount}, lines {total}")
+            off.append(f"{key} {_plain(k)}: amount {money(amount)}, lines {money(total)}")
     return Outcome(
         not off,
         f"{len(off)} of {checked} invoices differ from their lines"
@@ -442,7 +452,8 @@ def balance_differences(
             if not isinstance(figure, Decimal) or figure != running:
                 differences.append((number, day, figure, running))
     sample = [
-        f"account {n} on {d}: Netvisor {f}, voucher lines {c} (difference {f - c})"
+        f"account {n} on {d}: Netvisor {money(f)}, voucher lines {money(c)} "
+        f"(difference {money(f - c)})"
         for n, d, f, c in differences[:SAMPLE]
     ]
     metadata = {
@@ -482,9 +493,11 @@ def open_items_tie(
     """The open invoices' total equals the control account's balance on the latest stored day.
 
     Open amounts are what Netvisor's lists said when the invoices were last synced, so the tie
-    holds when the warehouse is current (the changes sensor re-syncs an invoice when its
-    payments change); a difference means a missed payment, a missed invoice or a posting on
-    the control account that is not an invoice.
+    holds when the warehouse is current: balances up to the latest day, and every invoice
+    re-synced since its last payment (the changes sensor does that, `includemodifiedpayments`).
+    A payment booked after the latest balance day (before the 03:00 sync: rare) or an invoice
+    not re-synced since it was paid shows as a difference, as do a missed invoice and a posting
+    on the control account that is no invoice: each is something a controller must look at.
     """
     if defaults is None or not len(defaults):
         return Outcome(False, "default_accounts is not synced", {}, warn_only=True)
@@ -514,14 +527,14 @@ def open_items_tie(
     metadata = {
         "account": number,
         "balance_date": day.isoformat(),
-        "account_balance": str(balance),
-        f"open_{what}_total": str(total),
-        "difference": str(difference),
+        "account_balance": money(balance),
+        f"open_{what.replace(' ', '_')}_total": money(total),
+        "difference": money(difference),
     }
     return Outcome(
         difference == ZERO,
-        f"open {what} {total} vs account {number} balance {balance} on {day}: "
-        f"difference {difference}",
+        f"open {what} {money(total)} vs account {number} balance {money(balance)} on {day}: "
+        f"difference {money(difference)}",
         metadata,
     )
 
@@ -536,7 +549,7 @@ _DESCRIPTIONS = {
     "committed (downstream assets do not run on a failure).",
     SCHEMA_CHECK: "pandera schema generated from the table registry: warehouse types (money "
     "as Decimal), required columns, allowed codes, value ranges, nothing dated before the "
-    "ledger start date, a unique primary key.",
+    "ledger start date.",
     ROWS_CHECK: "Rows stored for the run = rows Netvisor returned, less rows dated outside the "
     "window and identical duplicates; no row of an older run left in the window.",
     BALANCED_CHECK: "Every valid voucher's lines sum to exactly 0.00.",
@@ -566,7 +579,7 @@ def table_check_names(source: Source, table: Table, selected: Iterable[str]) -> 
         if check == AMOUNT_CHECK and reads not in chosen:
             continue
         names.append(check)
-    if source.follows_period_locks and table is source.tables[0]:
+    if source.follows_period_locks and table.name == source.tables[0].name:
         names.append(LOCKED_CHECK)
     return names
 

@@ -11,12 +11,19 @@ import dagster as dg
 from netvisor_assets.admin import build_admin_jobs
 from netvisor_assets.assets import build_assets, daily_partitions
 from netvisor_assets.automation import (
+    COMPLETENESS_JOB,
     MERGE_JOB,
     PARTITIONED_JOB,
     REFERENCE_JOB,
     build_changes_sensor,
+    build_check_jobs,
     build_jobs,
     build_schedules,
+)
+from netvisor_assets.reconciliation import (
+    build_completeness,
+    build_freshness,
+    build_ledger_reconciliation,
 )
 from netvisor_assets.resources import netvisor_resource_from_env
 from netvisor_assets.selection import Selection, load_selection
@@ -35,19 +42,31 @@ def build_definitions(
     kind = WarehouseSettings.from_env().backend
     assets = build_assets(settings.ledger_start_date, selection, kind)
     jobs = build_jobs(selection)
-    sensor_jobs = list(jobs.values())
+    check_jobs = build_check_jobs(selection)
+    sensor_jobs = [*jobs.values(), check_jobs[COMPLETENESS_JOB]]
+    asset_checks = [
+        c
+        for c in (
+            build_ledger_reconciliation(selection),
+            build_completeness(selection, settings.ledger_start_date),
+            build_freshness(selection, settings.ledger_start_date),
+        )
+        if c is not None
+    ]
     sensors = (
         [build_changes_sensor(selection, daily_partitions(settings.ledger_start_date), sensor_jobs)]
-        if sensor_jobs
+        if jobs
         else []
     )
     return dg.Definitions(
         assets=assets,
+        asset_checks=asset_checks,
         jobs=[
             *jobs.values(),
+            *check_jobs.values(),
             *build_admin_jobs(selection, settings.ledger_start_date, settings.organisation_id),
         ],
-        schedules=build_schedules(jobs),
+        schedules=build_schedules({**jobs, **check_jobs}),
         sensors=sensors,
         resources={
             "netvisor": netvisor_resource_from_env(),

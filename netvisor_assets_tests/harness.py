@@ -17,8 +17,7 @@ import pytest
 
 from netvisor_assets.selection import Selection, load_selection
 from netvisor_assets.settings import NetvisorSettings
-from netvisor_assets.simulator import SimulatorServer
-from netvisor_assets.simulator import handlers
+from netvisor_assets.simulator import SimulatorServer, handlers
 from netvisor_assets.simulator.render import expected_record
 from netvisor_assets.tables import SOURCES, TABLES, SyncMode, get_source
 from netvisor_assets.warehouse import Warehouse

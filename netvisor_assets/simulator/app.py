@@ -46,6 +46,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response, Strea
 
 from netvisor_assets.simulator import handlers
 from netvisor_assets.simulator.auth import ApiError, Authenticator, Credentials
+from netvisor_assets.simulator.defects import Defects
 from netvisor_assets.simulator.faults import Decision, FaultConfig, LatencyConfig, decide
 from netvisor_assets.simulator.render import error_document, stream_document
 
@@ -117,6 +118,8 @@ class SimulatorApp:
         self.credentials = credentials or Credentials.demo()
         self.authenticator = Authenticator(self.credentials, clock=clock)
         self.faults = faults
+        # Seeded data defects (tests of the checks); the ground truth never carries them.
+        self.defects: Defects | None = None
         self.latency = latency
         self.connections = connections or ConnectionRegistry()
         self.company_lock = threading.RLock()
@@ -309,9 +312,12 @@ class SimulatorApp:
 
     def _handle(self, resource: str, params: dict[str, str], base_url: str) -> handlers.Reply:
         with self.company_lock:
-            return handlers.handle(
+            reply = handlers.handle(
                 self.company, resource, params, base_url, vendor_page_size=self.vendor_page_size
             )
+            if self.defects is not None:
+                self.defects.apply(self.company, resource, params, reply)
+            return reply
 
     def ground_truth(
         self, resource: str, params: dict[str, Any] | None = None, base_url: str = ""
