@@ -311,8 +311,6 @@ def build_changes_sensor(
             first_day = last_day = now.date()
         with netvisor.get_client() as client:
             since = change_window_start(context.cursor, client)
-            gap = now - since - OVERLAP if context.cursor else dt.timedelta(0)
-            reconcile = gap > DELETIONS_KEPT and COMPLETENESS_JOB in job_names
             plan = plan_changes(
                 client,
                 warehouse_from_env(),
@@ -323,7 +321,9 @@ def build_changes_sensor(
                 read_digests(context.cursor),
             )
         requests = run_requests(plan, selection, run_key_prefix=now.isoformat())
-        if reconcile:
+        # Measured on Netvisor's clock, like the cursor itself.
+        gap = (plan.server_time or now) - since - OVERLAP if context.cursor else dt.timedelta(0)
+        if gap > DELETIONS_KEPT and COMPLETENESS_JOB in job_names:
             context.log.warning(
                 f"the last tick was {gap.days} days ago, longer than Netvisor keeps deletions "
                 f"({DELETIONS_KEPT.days} days): deleted*.nv cannot be trusted for that gap, so "

@@ -9,6 +9,7 @@ the check meant for it, with its keys in the check's metadata, and a clean compa
 from __future__ import annotations
 
 import datetime as dt
+import json
 from decimal import Decimal
 
 import dagster as dg
@@ -384,3 +385,18 @@ def test_a_stale_partition_fails_freshness_however_recent_the_backfill(simulator
             ("sales_payments", checks.PARTITION_FRESHNESS_CHECK)
         ]
         assert fresh.passed
+
+
+def test_a_sensor_gap_longer_than_deletions_are_kept_requests_the_completeness_job(
+    simulator, tmp_path
+) -> None:
+    from netvisor_assets_tests.test_incremental import tick
+
+    with sync_env(simulator, tmp_path, START.isoformat()):
+        defs = definitions(load_selection())
+        instance = dg.DagsterInstance.ephemeral()
+        now = simulator.company.now  # the cursor is on Netvisor's clock
+        for days, expected in ((2, False), (9, True)):
+            cursor = json.dumps({"since": (now - dt.timedelta(days=days)).isoformat()})
+            requested = {r.job_name for r in tick(defs, instance, cursor).run_requests}
+            assert (COMPLETENESS_JOB in requested) is expected, (days, requested)

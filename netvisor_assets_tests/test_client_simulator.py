@@ -30,6 +30,7 @@ through its own transport, signing, retries and parsing.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import os
@@ -47,7 +48,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from netvisor_assets import settings
-from netvisor_assets.netvisor.client import NetvisorClient
+from netvisor_assets.netvisor.client import NetvisorClient, with_list_rows
 from netvisor_assets.netvisor.errors import (
     AuthenticationFailed,
     DeadlineExceeded,
@@ -176,9 +177,18 @@ class Detail:
     key_param: str
     cap: int = 500
     extra: tuple[tuple[str, str], ...] = ()
+    # Invoices carry their list row under `list` (open amount, sub-status): whose rows, and
+    # the detail's key element.
+    list_rows: Callable[[SimulatorServer], list[dict]] | None = None
+    list_key: str = ""
 
     def of(self, sim: SimulatorServer, keys: Sequence[int]) -> list[dict]:
-        return detail_truth(sim, self.resource, self.key_param, keys, self.cap, **dict(self.extra))
+        records = detail_truth(
+            sim, self.resource, self.key_param, keys, self.cap, **dict(self.extra)
+        )
+        if self.list_rows is not None:
+            records = with_list_rows(records, self.list_rows(sim), self.list_key)
+        return records
 
     def all(self, sim: SimulatorServer) -> list[dict]:
         """Details of every live record of the kind, from the company itself."""
@@ -189,13 +199,22 @@ NOPDF = (("pdfimage", "nopdf"), ("showcommentlines", "1"), ("replyoption", "16")
 CUSTOMER = Detail("customers", "getcustomer", "idlist")
 VENDOR = Detail("vendors", "getvendor", "netvisorkeylist")
 PRODUCT = Detail("products", "getproduct", "idlist", 400)
-SALES_INVOICE = Detail("sales_invoices", "getsalesinvoice", "netvisorkeylist", extra=NOPDF)
+SALES_INVOICE = Detail(
+    "sales_invoices",
+    "getsalesinvoice",
+    "netvisorkeylist",
+    extra=NOPDF,
+    list_rows=lambda sim: walked_list_truth(sim),
+    list_key="salesinvoicenetvisorkey",
+)
 SALES_ORDER = Detail("sales_orders", "getorder", "netvisorkeylist", extra=NOPDF)
 PURCHASE_INVOICE = Detail(
     "purchase_invoices",
     "getpurchaseinvoice",
     "netvisorkeylist",
     extra=(("version", "2"), ("omitattachments", "true")),
+    list_rows=lambda sim: sim.ground_truth("purchaseinvoicelist", {}),
+    list_key="purchaseinvoicenetvisorkey",
 )
 PURCHASE_ORDER = Detail("purchase_orders", "getpurchaseorder", "netvisorkeylist")
 
@@ -303,7 +322,7 @@ TINY_CASES = [
     Case(
         "get_sales_invoices",
         lambda c, s: c.get_sales_invoices(s.company.keys("sales_invoices")),
-        SALES_INVOICE.all,
+        dataclasses.replace(SALES_INVOICE, list_rows=None).all,
     ),
     Case("sales_invoices", lambda c, s: c.sales_invoices(), SALES_INVOICE.all, requests=2),
     Case(
@@ -368,7 +387,7 @@ TINY_CASES = [
     Case(
         "get_purchase_invoices",
         lambda c, s: c.get_purchase_invoices(s.company.keys("purchase_invoices")),
-        PURCHASE_INVOICE.all,
+        dataclasses.replace(PURCHASE_INVOICE, list_rows=None).all,
     ),
     Case("purchase_invoices", lambda c, s: c.purchase_invoices(), PURCHASE_INVOICE.all, requests=2),
     Case(
@@ -499,6 +518,14 @@ TINY_CASES = [
         "period_lock_information",
         lambda c, s: c.period_lock_information(),
         lambda s: {k: v for k, v in s.company.period_lock_information.items() if k != "period"},
+    ),
+    Case(
+        "accounting_periods_with_locks",
+        lambda c, s: c.accounting_periods_with_locks(),
+        lambda s: (
+            s.ground_truth("accountingperiodlist", {}),
+            {k: v for k, v in s.company.period_lock_information.items() if k != "period"},
+        ),
     ),
     Case("voucher_types", lambda c, s: c.voucher_types(), truth("vouchertypelist")),
     Case("dimensions", lambda c, s: c.dimensions(), truth("dimensionlist", showhidden=1)),

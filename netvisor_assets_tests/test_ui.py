@@ -167,6 +167,12 @@ class GraphQL:
         return body["data"]
 
 
+CHECKS_QUERY = """
+{ assetNodes { assetKey { path }
+    assetChecksOrError { ... on AssetChecks { checks { name } } } } }
+"""
+VOUCHER_LINE_CHECKS = ("primary_key", "pandera_schema", "vouchers_balance", "accounts_exist")
+
 WORKSPACE_QUERY = """
 { workspaceOrError { __typename ... on Workspace { locationEntries {
     name loadStatus
@@ -328,7 +334,7 @@ def _screenshot_materialized(base_url: str, backfill_id: str, shots: Path) -> st
             executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
         )
         try:
-            # Tall enough for the virtualised asset table to render all 21 rows at once.
+            # Tall enough for the virtualised asset table to render every row at once.
             page = browser.new_page(viewport={"width": 1400, "height": 1600})
             page.set_default_timeout(UI_TIMEOUT_MS)
             page.goto(f"{base_url}/runs/b/{backfill_id}", wait_until="domcontentloaded")
@@ -345,7 +351,16 @@ def _screenshot_materialized(base_url: str, backfill_id: str, shots: Path) -> st
                 len(TABLES) - n_partitioned
             )
             page.screenshot(path=shots / "07_assets_after.png")
-            return page.locator("body").inner_text()
+            text = page.locator("body").inner_text()
+            # The checks of a ledger table, as a controller opens them: every check by name.
+            page.goto(
+                f"{base_url}/assets/netvisor/voucher_lines?view=checks",
+                wait_until="domcontentloaded",
+            )
+            for name in VOUCHER_LINE_CHECKS:
+                expect(page.get_by_text(name, exact=True).first).to_be_visible()
+            page.screenshot(path=shots / "08_voucher_lines_checks.png")
+            return text
         finally:
             browser.close()
 
@@ -444,6 +459,14 @@ def test_every_asset_materializes_from_the_ui(tmp_path: Path) -> None:
         nodes = gql(ASSETS_QUERY)["assetsOrError"]["nodes"]
         materialized = {"/".join(n["key"]["path"]) for n in nodes if n["assetMaterializations"]}
         assert materialized == {f"netvisor/{name}" for name in TABLES}
+        # Every table shows its checks, and the backfill's runs evaluated them.
+        checks_by_asset = {
+            "/".join(n["assetKey"]["path"]): {c["name"] for c in n["assetChecksOrError"]["checks"]}
+            for n in gql(CHECKS_QUERY)["assetNodes"]
+        }
+        assert set(checks_by_asset) == {f"netvisor/{name}" for name in TABLES}
+        for asset, names in checks_by_asset.items():
+            assert {"primary_key", "pandera_schema", "rows_accounted"} <= names, (asset, names)
         page_text = _screenshot_materialized(base_url, backfill_id, shots)
         assert "Never materialized" not in page_text, page_text
 
