@@ -400,3 +400,24 @@ def test_a_sensor_gap_longer_than_deletions_are_kept_requests_the_completeness_j
             cursor = json.dumps({"since": (now - dt.timedelta(days=days)).isoformat()})
             requested = {r.job_name for r in tick(defs, instance, cursor).run_requests}
             assert (COMPLETENESS_JOB in requested) is expected, (days, requested)
+
+
+def test_new_api_fields_looks_at_the_list_rows_invoices_carry() -> None:
+    from netvisor_assets.tables import SOURCE_OF_TABLE
+
+    source = SOURCE_OF_TABLE["sales_invoices"]
+    record = {
+        "salesinvoicenetvisorkey": 1,
+        "list": {"netvisorkey": 1, "opensum": Decimal("1.00"), "dunninglevel": 2},
+    }
+    assert source.unknown_fields([record]) == ["list.dunninglevel"]
+    # The stored list fields are read by registry columns.
+    columns = {c.name: c.source for c in TABLES["sales_invoices"].columns}
+    assert columns["open_amount"] == "list.opensum"
+    assert columns["substatus"] == "list.invoicestatus_substatus"
+    assert columns["is_in_collection"] == "list.invoicestatus_isincollection"
+    assert {c.name for c in TABLES["accounting_periods"].columns} >= {
+        "accounting_period_lock_date",
+        "vat_period_lock_date",
+        "purchase_lock_date",
+    }

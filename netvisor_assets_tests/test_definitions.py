@@ -15,7 +15,7 @@ import math
 import dagster as dg
 import pytest
 
-from netvisor_assets.tables import TABLES, SyncMode
+from netvisor_assets.tables import SOURCES, TABLES, SyncMode
 
 PLACEHOLDERS = {
     "NETVISOR_BASE_URL": "https://isvapi.netvisor.fi",
@@ -84,14 +84,43 @@ def test_partitions_policy_pool_and_retry(defs) -> None:
 
 
 def test_checks_jobs_schedules_sensor(defs) -> None:
-    check_keys = {k for a in _assets_by_key(defs).values() for k in a.check_keys}
-    assert len(check_keys) == 16
-    assert {k.name for k in check_keys} == {"new_api_fields"}
+    graph = defs.resolve_asset_graph()
+    by_asset: dict[str, set[str]] = {}
+    for key in graph.asset_check_keys:
+        by_asset.setdefault(key.asset_key.path[-1], set()).add(key.name)
+    # Every table carries its schema, key, row and freshness checks; each source's first table
+    # its new-field check; the ledger its accounting checks.
+    assert set(by_asset) == set(TABLES)
+    for name, table in TABLES.items():
+        freshness = (
+            "yesterday_partition_present"
+            if table.partition_column
+            else ("refreshed_within_26_hours")
+        )
+        assert {"primary_key", "pandera_schema", "rows_accounted", freshness} <= by_asset[name]
+    assert {src.tables[0].name for src in SOURCES} == {
+        n for n, names in by_asset.items() if "new_api_fields" in names
+    }
+    assert {"vouchers_balance", "accounts_exist"} <= by_asset["voucher_lines"]
+    assert {"ties_to_netvisor_balances"} <= by_asset["account_balances"]
+    assert {"amount_equals_lines", "open_invoices_tie_to_receivables"} <= by_asset["sales_invoices"]
+    assert {"amount_equals_lines", "open_invoices_tie_to_payables"} <= by_asset["purchase_invoices"]
+    assert {n for n, names in by_asset.items() if "complete_against_netvisor" in names} == {
+        src.tables[0].name for src in SOURCES if src.list_keys is not None
+    }
+    assert {n for n, names in by_asset.items() if "locked_periods_unchanged" in names} == {
+        src.tables[0].name for src in SOURCES if src.follows_period_locks
+    }
+    specs = [s for d in [*defs.assets, *defs.asset_checks] for s in d.check_specs]
+    blocking = {spec.name for spec in specs if spec.blocking}
+    assert blocking == {"primary_key"}
     jobs = {j.name for j in defs.resolve_all_job_defs()}
     assert {
         "netvisor_partitioned_sync",
         "netvisor_merge_sync",
         "netvisor_reference_sync",
+        "netvisor_completeness",
+        "netvisor_freshness",
         "netvisor_check_connection",
         "netvisor_full_refresh",
         "netvisor_delete_all_data",
@@ -101,7 +130,12 @@ def test_checks_jobs_schedules_sensor(defs) -> None:
         "netvisor_daily_partitions",
         "netvisor_daily_reference",
         "netvisor_daily_merge",
+        "netvisor_daily_freshness",
+        "netvisor_weekly_completeness",
     }
+    # Reference tables refresh before the partitions: the ledger's checks read them.
+    assert schedules["netvisor_daily_reference"].cron_schedule == "30 2 * * *"
+    assert schedules["netvisor_daily_merge"].cron_schedule == "45 2 * * *"
     for schedule in schedules.values():
         assert schedule.execution_timezone == "Europe/Helsinki"
     assert schedules["netvisor_daily_partitions"].cron_schedule == "0 3 * * *"

@@ -551,6 +551,7 @@ WAREHOUSE_CASES = [
     ("products", {"productlist.nv": "ProductList.xml", "getproduct.nv": "GetProduct.xml"}),
     ("products", {"productlist.nv": "ProductList.xml", "getproduct.nv": "GetProductMinimal.xml"}),
     ("accounts", {"accountlist.nv": "AccountList.xml"}),
+    ("default_accounts", {"accountlist.nv": "AccountList.xml"}),
     ("accounting_periods", {"accountingperiodlist.nv": "AccountingPeriodList.xml"}),
     ("dimensions", {"dimensionlist.nv": "DimensionList.xml"}),
 ]
@@ -612,3 +613,15 @@ def test_every_sample_lands_in_the_warehouse(source_name, bodies, tmp_path):
         )
     head = source.tables[0]
     assert len(warehouse.read(head.name)) >= 1
+    # What a controller needs from the samples survives to the warehouse.
+    stored = warehouse.read(head.name)
+    if source_name == "default_accounts":
+        roles = dict(zip(stored["role"], stored["account_number"], strict=True))
+        assert roles["salesreceivables"] == "1702" and roles["tradepayables"] == "2871"
+    if source_name == "accounting_periods":
+        assert set(stored["accounting_period_lock_date"]) == {dt.date(2015, 12, 31)}
+        assert set(stored["vat_period_lock_date"]) == {dt.date(2017, 1, 3)}
+    if source_name == "sales_invoices" and "GetSalesInvoiceList" in bodies["getsalesinvoice.nv"]:
+        listed = stored[stored["open_amount"].notna()]
+        assert len(listed), "the list rows' open amounts reach the warehouse"
+        assert all(isinstance(v, Decimal) for v in listed["open_amount"])
