@@ -395,9 +395,9 @@ def balance_differences(
     """Each account's balance computed from the synced valid voucher lines equals Netvisor's
     `accountbalance.nv` figure for every day of the window.
 
-    `anchor` is each account's stored balance on the day before the window (absent: the ledger
-    starts at 0 there, which holds when the ledger start date is the company's first day in
-    Netvisor, and the lines before the window are then part of `lines`).
+    `anchor` is each account's balance before the window: the stored balance of the day before
+    it, or, when nothing earlier is stored, Netvisor's first-day figure less that day's lines
+    (`opening_balances`; that first day then agrees by construction).
     """
     number_of = {
         _plain(k): str(n)
@@ -480,6 +480,45 @@ def balance_differences(
     )
 
 
+def opening_balances(
+    balances: pd.DataFrame,
+    lines: pd.DataFrame,
+    headers: pd.DataFrame | None,
+    accounts: pd.DataFrame,
+    day: dt.date,
+) -> dict[str, Decimal]:
+    """Each account's balance before `day`, from Netvisor's figure on `day` less that day's
+    synced lines: the opening balance when the warehouse holds nothing earlier (the ledger
+    start date is later than the company's first day in Netvisor)."""
+    number_of = {
+        _plain(k): str(n)
+        for k, n in zip(accounts["account_key"], accounts["account_number"], strict=True)
+        if isinstance(n, str) and n
+    }
+    header_status: dict[Any, Any] = {}
+    if headers is not None and len(headers):
+        header_status = dict(zip(headers["voucher_key"], headers["status"], strict=True))
+    opening: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    for key, when, balance in zip(
+        balances["account_key"], balances["balance_date"], balances["balance"], strict=True
+    ):
+        number = number_of.get(_plain(key))
+        if when == day and number is not None and isinstance(balance, Decimal):
+            opening[number] += balance
+    statuses = lines["status"] if "status" in lines else [None] * len(lines)
+    for key, when, number, amount, status in zip(
+        lines["voucher_key"],
+        lines["voucher_date"],
+        lines["account_number"],
+        lines["line_sum"],
+        statuses,
+        strict=True,
+    ):
+        if when == day and _status_of(status, header_status.get(key)) == "valid":
+            opening[str(number)] -= amount if isinstance(amount, Decimal) else ZERO
+    return dict(opening)
+
+
 def open_items_tie(
     *,
     what: str,
@@ -498,6 +537,9 @@ def open_items_tie(
     A payment booked after the latest balance day (before the 03:00 sync: rare) or an invoice
     not re-synced since it was paid shows as a difference, as do a missed invoice and a posting
     on the control account that is no invoice: each is something a controller must look at.
+    Assumed: no invoice dated before the ledger start date is still open (the warehouse holds
+    none of them, while the balance carries them); choose a start date before the oldest open
+    invoice.
     """
     if defaults is None or not len(defaults):
         return Outcome(False, "default_accounts is not synced", {}, warn_only=True)

@@ -104,18 +104,8 @@ def balances_outcome(
         "balance_date = @day",
         {"day": previous},
     )
-    anchor: dict[str, Any] = {}
-    lines_from: dt.date | None = None
-    if anchor_rows is not None and len(anchor_rows):
-        # The day before the window is stored (and was checked by its own run): start there.
-        numbers = dict(zip(accounts["account_key"], accounts["account_number"], strict=True))
-        for key, balance in zip(anchor_rows["account_key"], anchor_rows["balance"], strict=True):
-            number = numbers.get(key)
-            if isinstance(number, str):
-                anchor[number] = balance
-        lines_from = first
-    where = "voucher_date <= @last" + (" AND voucher_date >= @first" if lines_from else "")
-    params: dict[str, Any] = {"last": last} | ({"first": first} if lines_from else {})
+    where = "voucher_date >= @first AND voucher_date <= @last"
+    params: dict[str, Any] = {"first": first, "last": last}
     lines = _read(
         warehouse,
         "voucher_lines",
@@ -125,6 +115,18 @@ def balances_outcome(
     )
     headers = _read(warehouse, "vouchers", ["voucher_key", "status"], where, params)
     assert lines is not None
+    anchor: dict[str, Any] = {}
+    if anchor_rows is not None and len(anchor_rows):
+        # The day before the window is stored (and was checked by its own run): start there.
+        numbers = dict(zip(accounts["account_key"], accounts["account_number"], strict=True))
+        for key, balance in zip(anchor_rows["account_key"], anchor_rows["balance"], strict=True):
+            number = numbers.get(key)
+            if isinstance(number, str):
+                anchor[number] = balance
+    else:
+        # Nothing stored before the window (its first day is the ledger start): the opening
+        # balances come from Netvisor's first day, and every later day's movement is checked.
+        anchor = checks.opening_balances(balances, lines, headers, accounts, first)
     return checks.balance_differences(balances, lines, headers, accounts, anchor, first, last)
 
 

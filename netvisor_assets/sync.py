@@ -73,6 +73,15 @@ def _instance(record_runs: bool) -> dg.DagsterInstance:
     return dg.DagsterInstance.ephemeral()
 
 
+def _report_checks(evaluations: Sequence[dg.AssetCheckEvaluation]) -> None:
+    """One line for the checks, and one per failure with what it found."""
+    failed = [e for e in evaluations if not e.passed]
+    print(f"checks: {len(evaluations)} evaluated, {len(evaluations) - len(failed)} passed")
+    for e in failed:
+        level = "warning" if e.severity == dg.AssetCheckSeverity.WARN else "FAILED"
+        print(f"  {level} {e.asset_key.to_user_string()} {e.check_name}: {e.description}")
+
+
 def run_full_sync(until: str | None = None, record_runs: bool = False) -> dict[str, int]:
     """Materialize every table; return the warehouse row count per table."""
     from netvisor_assets.definitions import (
@@ -86,6 +95,7 @@ def run_full_sync(until: str | None = None, record_runs: bool = False) -> dict[s
     defs = build_definitions()
     instance = _instance(record_runs)
     present = {job.name for job in defs.jobs or []}
+    evaluations: list[dg.AssetCheckEvaluation] = []
     # Reference and merge tables first: the ledger's checks read the chart of accounts, the
     # default accounts and the period locks.
     for job_name in (REFERENCE_JOB, MERGE_JOB):
@@ -98,6 +108,7 @@ def run_full_sync(until: str | None = None, record_runs: bool = False) -> dict[s
         if not result.success:
             raise SyncError(f"{job_name} failed: {_failure(result)}")
         print(f"{job_name}: {time.monotonic() - started:.1f} s")
+        evaluations.extend(result.get_asset_check_evaluations())
     if PARTITIONED_JOB in present:
         partitioned_job = defs.resolve_job_def(PARTITIONED_JOB)
         partitions_def = partitioned_job.partitions_def
@@ -115,9 +126,12 @@ def run_full_sync(until: str | None = None, record_runs: bool = False) -> dict[s
             tags={RANGE_START_TAG: keys[0], RANGE_END_TAG: last},
             raise_on_error=False,
         )
+        evaluations.extend(result.get_asset_check_evaluations())
         if not result.success:
+            _report_checks(evaluations)
             raise SyncError(f"partitioned sync failed: {_failure(result)}")
         print(f"partitioned tables {keys[0]}..{last}: {time.monotonic() - started:.1f} s")
+    _report_checks(evaluations)
     warehouse = warehouse_from_env()
     from netvisor_assets.tables import TABLES
 

@@ -398,7 +398,6 @@ def test_every_asset_materializes_from_the_ui(tmp_path: Path) -> None:
     base_url = f"http://127.0.0.1:{web_port}"
     sim_log, dev_log = tmp_path / "simulator.log", tmp_path / "dagster_dev.log"
     n_assets = len(TABLES)
-    assert n_assets == 21
 
     with ExitStack() as stack:
         sim = stack.enter_context(

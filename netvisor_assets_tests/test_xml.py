@@ -161,7 +161,7 @@ def test_names_are_case_insensitive_and_attributes_follow_the_format():
         "invoicedate": dt.date(2013, 11, 9),
         "invoicestatus": "open",
         "invoicestatus_substatus": "overdue",
-        "invoicestatus_isincollection": "0",
+        "invoicestatus_isincollection": False,  # typed: is_in_collection is BOOL
         "salesinvoiceamount": Decimal("244.12"),
         "salesinvoiceamount_iso4217currencycode": "EUR",
         "salesinvoiceamount_currencyrate": Decimal("1.5"),
