@@ -23,7 +23,7 @@ from netvisor_assets.assets import ASSET_PREFIX, POOL, asset_key
 from netvisor_assets.netvisor.client import NetvisorClient
 from netvisor_assets.resources import NetvisorResource
 from netvisor_assets.selection import Selection
-from netvisor_assets.tables import SOURCES, Source, SyncMode
+from netvisor_assets.tables import SOURCES, TABLES, Source, SyncMode
 from netvisor_assets.warehouse import Warehouse, warehouse_from_env
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
@@ -182,6 +182,32 @@ def source_asset_keys(source: Source, selection: Selection) -> list[dg.AssetKey]
     return [asset_key(t) for t in source.tables if selection.is_selected(t.name)]
 
 
+def sync_check_keys(keys: list[dg.AssetKey], selection: Selection) -> list[dg.AssetCheckKey]:
+    """The checks a sync run of these assets evaluates: all but the scheduled-only ones.
+
+    A run request names them, because a request's asset selection alone brings every check of
+    its assets (the weekly completeness listing and the freshness checks too).
+    """
+    from netvisor_assets.assets import NEW_FIELDS_CHECK
+    from netvisor_assets.reconciliation import ledger_reconciliation_specs
+
+    wanted = set(keys)
+    selected = [t.name for t in TABLES.values() if selection.is_selected(t.name)]
+    out: list[dg.AssetCheckKey] = []
+    for source in SOURCES:
+        tables = [t for t in source.tables if t.name in selected]
+        for table in tables:
+            key = asset_key(table)
+            if key not in wanted:
+                continue
+            names = checks.table_check_names(source, table, [t.name for t in tables])
+            if table is tables[0]:
+                names = [NEW_FIELDS_CHECK, *names]
+            out += [dg.AssetCheckKey(key, name) for name in names]
+    out += [s.key for s in ledger_reconciliation_specs(selection) if s.asset_key in wanted]
+    return out
+
+
 def run_requests(
     plan: ChangePlan, selection: Selection, run_key_prefix: str
 ) -> list[dg.RunRequest]:
@@ -214,6 +240,7 @@ def run_requests(
             run_key=f"{run_key_prefix}:days:{first}:{last}",
             job_name=PARTITIONED_JOB,
             asset_selection=keys,
+            asset_check_keys=sync_check_keys(keys, selection),
             tags={
                 **tag,
                 "dagster/asset_partition_range_start": first.isoformat(),
@@ -228,6 +255,7 @@ def run_requests(
                 run_key=f"{run_key_prefix}:merge",
                 job_name=MERGE_JOB,
                 asset_selection=merge_keys,
+                asset_check_keys=sync_check_keys(merge_keys, selection),
                 run_config={"ops": merge_config},
                 tags=tag,
             )
@@ -238,6 +266,7 @@ def run_requests(
                 run_key=f"{run_key_prefix}:refresh",
                 job_name=REFERENCE_JOB,
                 asset_selection=refresh_keys,
+                asset_check_keys=sync_check_keys(refresh_keys, selection),
                 tags=tag,
             )
         )

@@ -160,8 +160,8 @@ def open_items_outcome(warehouse: Warehouse, table: str) -> checks.Outcome:
     )
 
 
-def build_ledger_reconciliation(selection: Selection) -> dg.AssetChecksDefinition | None:
-    """The multi-asset check that ties the synced ledger to Netvisor's own numbers."""
+def ledger_reconciliation_specs(selection: Selection) -> list[dg.AssetCheckSpec]:
+    """The ledger reconciliation's checks for the selected tables."""
     selected = {name for name in TABLES if selection.is_selected(name)}
 
     def deps(*names: str) -> list[dg.AssetKey]:
@@ -197,6 +197,12 @@ def build_ledger_reconciliation(selection: Selection) -> dg.AssetChecksDefinitio
                     ),
                 )
             )
+    return specs
+
+
+def build_ledger_reconciliation(selection: Selection) -> dg.AssetChecksDefinition | None:
+    """The multi-asset check that ties the synced ledger to Netvisor's own numbers."""
+    specs = ledger_reconciliation_specs(selection)
     if not specs:
         return None
 

@@ -17,7 +17,12 @@ import pandas as pd
 import pytest
 
 from netvisor_assets import checks
-from netvisor_assets.automation import COMPLETENESS_JOB, FRESHNESS_JOB, PARTITIONED_JOB
+from netvisor_assets.automation import (
+    COMPLETENESS_JOB,
+    FRESHNESS_JOB,
+    PARTITIONED_JOB,
+    SCHEDULED_ONLY_CHECKS,
+)
 from netvisor_assets.reconciliation import (
     HELSINKI,
     differing_days,
@@ -328,30 +333,36 @@ def test_an_edit_inside_a_locked_period_fails_the_lock_check_with_its_key(
     company = simulator.company
     edited = _pick_voucher(company, set())
     january = {RANGE_START_TAG: START.isoformat(), RANGE_END_TAG: "2025-01-31"}
+    ledger = [dg.AssetKey(["netvisor", "vouchers"]), dg.AssetKey(["netvisor", "voucher_lines"])]
     with sync_env(simulator, tmp_path, START.isoformat()):
         defs = definitions(load_selection())
         instance = dg.DagsterInstance.ephemeral()
         partitioned = defs.resolve_job_def(PARTITIONED_JOB)
         reference = defs.resolve_job_def("netvisor_reference_sync")
+
+        # What the sensor requests for January: the ledger and the checks a sync evaluates.
+        ledger_checks = {
+            dg.AssetCheckKey(key, name) for key, name in sync_check_keys(defs) if key in ledger
+        }
+        ledger_run = partitioned.get_subset(
+            asset_selection=set(ledger), asset_check_selection=ledger_checks
+        )
+
+        def resync_january():
+            return ledger_run.execute_in_process(instance=instance, tags=january)
+
         reference.execute_in_process(instance=instance)
-        partitioned.execute_in_process(instance=instance, tags=january)
+        resync_january()
         # Two months on, January is locked (the simulator locks up to the month before last).
         simulator.advance(70)
         reference.execute_in_process(instance=instance)
-        # The warehouse is current again (the simulator's day is complete: its clock stands at
-        # 20:00 after the day's changes), as the daily schedule keeps it.
-        until = simulator.company.today
-        partitioned.execute_in_process(
-            instance=instance,
-            tags={RANGE_START_TAG: "2025-02-01", RANGE_END_TAG: until.isoformat()},
-        )
-        clean = _evaluations([partitioned.execute_in_process(instance=instance, tags=january)])
+        clean = _evaluations([resync_january()])
         lock = clean[("vouchers", checks.LOCKED_CHECK)]
         assert lock.passed, lock.metadata
         assert lock.metadata["lock_date"].value >= "2025-01-31"
+        assert not _failed(clean), _failed(clean)
         simulator.app.defects = Defects(locked_edits={edited: "changed after the lock"})
-        edited_run = partitioned.execute_in_process(instance=instance, tags=january)
-        failed = _failed(_evaluations([edited_run]))
+        failed = _failed(_evaluations([resync_january()]))
     assert set(failed) == {("vouchers", checks.LOCKED_CHECK)}, failed
     metadata = failed[("vouchers", checks.LOCKED_CHECK)].metadata
     assert metadata["changed_rows"].value == 1
@@ -398,8 +409,16 @@ def test_a_sensor_gap_longer_than_deletions_are_kept_requests_the_completeness_j
         now = simulator.company.now  # the cursor is on Netvisor's clock
         for days, expected in ((2, False), (9, True)):
             cursor = json.dumps({"since": (now - dt.timedelta(days=days)).isoformat()})
-            requested = {r.job_name for r in tick(defs, instance, cursor).run_requests}
+            runs = tick(defs, instance, cursor).run_requests
+            requested = {r.job_name for r in runs}
             assert (COMPLETENESS_JOB in requested) is expected, (days, requested)
+            # Sync runs name their checks: never the scheduled-only listing or freshness.
+            assert any(r.job_name != COMPLETENESS_JOB for r in runs), runs
+            for run in runs:
+                if run.job_name != COMPLETENESS_JOB:
+                    names = {k.name for k in run.asset_check_keys or ()}
+                    assert {checks.KEY_CHECK, checks.SCHEMA_CHECK} <= names, names
+                    assert not names & SCHEDULED_ONLY_CHECKS, names
 
 
 def test_new_api_fields_looks_at_the_list_rows_invoices_carry() -> None:
