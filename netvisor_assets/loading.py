@@ -119,10 +119,9 @@ def stored_lock_date(warehouse: Warehouse) -> dt.date | None:
     return max(dates, default=None)
 
 
-def _fingerprints(table: Table, frame: pd.DataFrame) -> dict[tuple, tuple]:
+def _fingerprints(table: Table, frame: pd.DataFrame, data: list[str]) -> dict[tuple, tuple]:
     # Values compare by value (Decimal 1.5 == 1.500000000), whatever scale each side has.
     keys = list(table.primary_key)
-    data = list(table.column_names)
     out: dict[tuple, tuple] = {}
     for record in frame[data].astype(object).itertuples(index=False, name=None):
         row = tuple(None if pd.isna(v) else v for v in record)
@@ -190,20 +189,26 @@ def sync_source(
     # (before the load holds the warehouse), and what the load stages.
     locked_before: dict[str, dict[tuple, tuple]] = {}
     after: dict[str, dict[tuple, tuple]] = {}
+    compared: dict[str, list[str]] = {}
     if source.follows_period_locks and window is not None and not rebuild:
         outcome.lock_date = stored_lock_date(warehouse)
         for table in tables:
             scope = _locked_scope(table, window, outcome.lock_date)
-            if scope is None or not warehouse.table_columns(table.name):
+            existing = warehouse.table_columns(table.name)
+            if scope is None or not existing:
                 continue
+            # A column newly selected is not stored yet: compare the columns both sides have.
+            compared[table.name] = [
+                c.name for c in table.columns if c.name in existing and not c.moves_after_lock
+            ]
             col = table.partition_column
             stored = warehouse.read(
                 table.name,
-                columns=list(table.column_names),
+                columns=compared[table.name],
                 where=f"{col} >= @first AND {col} <= @last",
                 params={"first": scope[0], "last": scope[1]},
             )
-            locked_before[table.name] = _fingerprints(table, stored)
+            locked_before[table.name] = _fingerprints(table, stored, compared[table.name])
             after[table.name] = {}
     for table in tables:
         outcome.returned[table.name] = 0
@@ -224,7 +229,7 @@ def sync_source(
                 if table.name in after and len(staged):
                     col = table.partition_column
                     locked = staged[staged[col] <= outcome.lock_date]
-                    after[table.name].update(_fingerprints(table, locked))
+                    after[table.name].update(_fingerprints(table, locked, compared[table.name]))
             if span is not None and window is not None and span != window:
                 staged = ", ".join(f"{n} {c}" for n, c in load.staged.items())
                 say(

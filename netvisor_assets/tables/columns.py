@@ -60,6 +60,7 @@ def c(
     allowed: tuple[str, ...] = (),
     minimum: int | None = None,
     maximum: int | None = None,
+    moves_after_lock: bool = False,
 ) -> Column:
     """Declare a column sourced from a record path."""
     source = record_path(path)
@@ -79,6 +80,7 @@ def c(
         allowed=allowed,
         minimum=minimum,
         maximum=maximum,
+        moves_after_lock=moves_after_lock,
     )
 
 

@@ -52,10 +52,15 @@ PURCHASE_INVOICES = Table(
             "Whether the account is in SEPA.",
         ),
         c("PurchaseInvoiceAmount", "amount", "Total amount including VAT."),
-        c("PurchaseInvoicePaidAmount", "paid_amount", "Amount paid so far."),
+        c(
+            "PurchaseInvoicePaidAmount",
+            "paid_amount",
+            "Amount paid so far.",
+            moves_after_lock=True,
+        ),
         c("ForeignCurrencyAmount", "foreign_currency_amount", "Amount in foreign currency."),
         c("ForeignCurrencyNameID", "foreign_currency_code", "Foreign currency."),
-        c("InvoiceStatus", "status", "Invoice status (localised text)."),
+        c("InvoiceStatus", "status", "Invoice status (localised text).", moves_after_lock=True),
         c(
             "ApprovalStatus",
             "approval_status",
@@ -79,7 +84,12 @@ PURCHASE_INVOICES = Table(
         c("IsAccounted", "is_accounted", "Whether the invoice has been posted."),
         # Only purchaseinvoicelist.nv tells what is still open (the client files its row
         # under `list`): the payables reconciliation sums it.
-        c("List/OpenSum", "open_amount", "Amount still open in EUR (purchaseinvoicelist.nv)."),
+        c(
+            "List/OpenSum",
+            "open_amount",
+            "Amount still open in EUR (purchaseinvoicelist.nv).",
+            moves_after_lock=True,
+        ),
     ),
 )
 

@@ -49,8 +49,14 @@ def _document_header(prefix: str, statuses: tuple[str, ...] = ()) -> tuple[Colum
             "status",
             "Machine status: open, paid, unsent, overdue, ...",
             allowed=statuses,
+            moves_after_lock=True,
         ),
-        c("InvoiceStatus", "status_text", "Status as shown to users (localised)."),
+        c(
+            "InvoiceStatus",
+            "status_text",
+            "Status as shown to users (localised).",
+            moves_after_lock=True,
+        ),
         c("InvoiceVoucher@netvisorkey", "voucher_key", "Voucher that posted the document."),
         c("InvoiceVoucher", "voucher_number", "Number of that voucher."),
         c("SalesInvoiceFreeTextBeforeLines", "free_text_before_lines", "Text before lines."),
@@ -185,18 +191,25 @@ def _document_tables(
 # What only salesinvoicelist.nv tells (the client files the list row under `list`): what a
 # controller needs for receivables, ageing and collection.
 _INVOICE_LIST_COLUMNS = (
-    c("List/OpenSum", "open_amount", "Amount still open in EUR (salesinvoicelist.nv)."),
+    c(
+        "List/OpenSum",
+        "open_amount",
+        "Amount still open in EUR (salesinvoicelist.nv).",
+        moves_after_lock=True,
+    ),
     c(
         "List/InvoiceStatus@substatus",
         "substatus",
         "Sub-status of an open invoice: overdue, reminded, requested, collected.",
         type="STRING",
+        moves_after_lock=True,
     ),
     c(
         "List/InvoiceStatus@isincollection",
         "is_in_collection",
         "Whether the invoice has been handed to debt collection.",
         type="BOOL",
+        moves_after_lock=True,
     ),
 )
 SALES_INVOICES, SALES_INVOICE_LINES = _document_tables(
@@ -302,7 +315,12 @@ SALES_PAYMENTS = Table(
         c("PaymentAccountName", "payment_account_name", "Bank account name."),
         c("PaymentAccountNumber", "payment_account_number", "Bank account number."),
         c("VoucherID", "voucher_key", "Voucher that posted the payment."),
-        c("LastModifiedTimestamp", "last_modified_at", "Last change in Netvisor."),
+        c(
+            "LastModifiedTimestamp",
+            "last_modified_at",
+            "Last change in Netvisor.",
+            moves_after_lock=True,
+        ),
         c("PaymentSource", "payment_source", "Numeric code of where the payment came from."),
         c("BankStatus", "bank_status", "OK or FAILED.", allowed=("OK", "FAILED")),
         c("BankStatusErrorDescription", "bank_status_error", "Bank error text."),

@@ -46,6 +46,9 @@ class Column:
     allowed: tuple[str, ...] = ()
     minimum: int | None = None
     maximum: int | None = None
+    # Follows the document's life, not its booking (payment status, open amount): it may move
+    # after the period is locked, so the locked-period check does not compare it.
+    moves_after_lock: bool = False
 
 
 SYSTEM_COLUMNS: tuple[Column, ...] = (
