@@ -24,6 +24,7 @@ from netvisor_assets.netvisor.client import NetvisorClient
 from netvisor_assets.resources import NetvisorResource
 from netvisor_assets.selection import Selection
 from netvisor_assets.tables import SOURCES, TABLES, Source, SyncMode
+from netvisor_assets.tables.source import day_ranges
 from netvisor_assets.warehouse import Warehouse, warehouse_from_env
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
@@ -69,13 +70,7 @@ class ChangePlan:
 
     def ranges(self, source: str) -> list[tuple[dt.date, dt.date]]:
         """The source's days as contiguous inclusive ranges: one run per range."""
-        out: list[tuple[dt.date, dt.date]] = []
-        for day in sorted(self.days.get(source, ())):
-            if out and day == out[-1][1] + dt.timedelta(days=1):
-                out[-1] = (out[-1][0], day)
-            else:
-                out.append((day, day))
-        return out
+        return day_ranges(self.days.get(source, ()))
 
 
 def _stored_dates(warehouse: Warehouse, source: Source, keys: set[int]) -> set[dt.date]:

@@ -33,7 +33,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from netvisor_assets.tables import Source, SyncMode, Table
-from netvisor_assets.tables.schema import SYSTEM_COLUMNS, WarehouseType
+from netvisor_assets.tables.schema import WarehouseType
 from netvisor_assets.warehouse.base import Warehouse
 
 KEY_CHECK = "primary_key"
@@ -232,7 +232,7 @@ def rows_accounted(
     holds no row of an older run."""
     ours = int((frame["_run_id"] == run_id).sum()) if len(frame) else 0
     collapsed = returned - outside - staged
-    expected = returned - outside - collapsed
+    expected = staged  # = returned - outside - collapsed
     stale = 0
     if table.mode is not SyncMode.MERGE and len(frame):
         in_scope = frame
@@ -264,11 +264,25 @@ def _status_of(line_status: Any, header_status: Any) -> str:
     return "valid"  # older responses carry no status: valid (reference 4.9)
 
 
+def _header_statuses(headers: pd.DataFrame | None) -> dict[Any, Any]:
+    """Voucher key -> status, where the vouchers table is synced."""
+    if headers is None or not len(headers) or "status" not in headers:
+        return {}
+    return dict(zip(headers["voucher_key"], headers["status"], strict=True))
+
+
+def _account_numbers(accounts: pd.DataFrame) -> dict[Any, str]:
+    """Account key -> account number (groups, which have none, left out)."""
+    return {
+        _plain(k): str(n)
+        for k, n in zip(accounts["account_key"], accounts["account_number"], strict=True)
+        if isinstance(n, str) and n
+    }
+
+
 def vouchers_balance(lines: pd.DataFrame, headers: pd.DataFrame | None) -> Outcome:
     """Every valid voucher's lines sum to exactly 0.00 (debits equal credits)."""
-    header_status: dict[Any, Any] = {}
-    if headers is not None and len(headers) and "status" in headers:
-        header_status = dict(zip(headers["voucher_key"], headers["status"], strict=True))
+    header_status = _header_statuses(headers)
     sums: dict[Any, Decimal] = defaultdict(lambda: ZERO)
     statuses = lines["status"] if "status" in lines else [None] * len(lines)
     for key, amount, status in zip(lines["voucher_key"], lines["line_sum"], statuses, strict=True):
@@ -399,14 +413,8 @@ def balance_differences(
     it, or, when nothing earlier is stored, Netvisor's first-day figure less that day's lines
     (`opening_balances`; that first day then agrees by construction).
     """
-    number_of = {
-        _plain(k): str(n)
-        for k, n in zip(accounts["account_key"], accounts["account_number"], strict=True)
-        if isinstance(n, str) and n
-    }
-    header_status: dict[Any, Any] = {}
-    if headers is not None and len(headers):
-        header_status = dict(zip(headers["voucher_key"], headers["status"], strict=True))
+    number_of = _account_numbers(accounts)
+    header_status = _header_statuses(headers)
     before: dict[str, Decimal] = defaultdict(lambda: ZERO)
     daily: dict[tuple[str, dt.date], Decimal] = defaultdict(lambda: ZERO)
     statuses = lines["status"] if "status" in lines else [None] * len(lines)
@@ -490,14 +498,8 @@ def opening_balances(
     """Each account's balance before `day`, from Netvisor's figure on `day` less that day's
     synced lines: the opening balance when the warehouse holds nothing earlier (the ledger
     start date is later than the company's first day in Netvisor)."""
-    number_of = {
-        _plain(k): str(n)
-        for k, n in zip(accounts["account_key"], accounts["account_number"], strict=True)
-        if isinstance(n, str) and n
-    }
-    header_status: dict[Any, Any] = {}
-    if headers is not None and len(headers):
-        header_status = dict(zip(headers["voucher_key"], headers["status"], strict=True))
+    number_of = _account_numbers(accounts)
+    header_status = _header_statuses(headers)
     opening: dict[str, Decimal] = defaultdict(lambda: ZERO)
     for key, when, balance in zip(
         balances["account_key"], balances["balance_date"], balances["balance"], strict=True
@@ -579,9 +581,6 @@ def open_items_tie(
         f"difference {money(difference)}",
         metadata,
     )
-
-
-SYSTEM_NAMES = {c.name for c in SYSTEM_COLUMNS}
 
 
 # ------------------------------------------------------------------------- in-asset checks

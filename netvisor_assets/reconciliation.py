@@ -29,7 +29,7 @@ from netvisor_assets.loading import sync_source
 from netvisor_assets.resources import NetvisorResource
 from netvisor_assets.selection import Selection
 from netvisor_assets.tables import SOURCES, TABLES, Source, SyncMode, Table
-from netvisor_assets.tables.source import month_windows
+from netvisor_assets.tables.source import day_ranges, month_windows
 from netvisor_assets.warehouse.base import Warehouse
 from netvisor_assets.warehouse.io_manager import WarehouseIOManager
 
@@ -231,16 +231,6 @@ def build_ledger_reconciliation(selection: Selection) -> dg.AssetChecksDefinitio
 # ------------------------------------------------------------------------- completeness
 
 
-def _ranges(days: set[dt.date]) -> list[tuple[dt.date, dt.date]]:
-    out: list[tuple[dt.date, dt.date]] = []
-    for day in sorted(days):
-        if out and day == out[-1][1] + dt.timedelta(days=1):
-            out[-1] = (out[-1][0], day)
-        else:
-            out.append((day, day))
-    return out
-
-
 def differing_days(
     listed: list[tuple[Any, dt.date | None]], stored: pd.DataFrame, header: Table
 ) -> tuple[set[dt.date], list[str], list[str]]:
@@ -299,7 +289,7 @@ def completeness_outcome(
     if stored is None:
         stored = pd.DataFrame({header.primary_key[0]: [], col: []})
     days, missing, extra = differing_days(listed, stored, header)
-    repaired = _ranges(days)
+    repaired = day_ranges(days)
     for first, last in repaired:
         sync_source(source, tables, client, warehouse, run_id=run_id, window=(first, last), log=log)
     metadata = {

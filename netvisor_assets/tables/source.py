@@ -8,7 +8,7 @@ everything, or for what changed, and how to turn records into rows for each of i
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -168,6 +168,17 @@ def month_windows(first: dt.date, last: dt.date, max_days: int) -> list[tuple[dt
         windows.append((start, end))
         start = end + dt.timedelta(days=1)
     return windows
+
+
+def day_ranges(days: Iterable[dt.date]) -> list[tuple[dt.date, dt.date]]:
+    """Days as contiguous inclusive ranges, in order: one run per range."""
+    out: list[tuple[dt.date, dt.date]] = []
+    for day in sorted(set(days)):
+        if out and day == out[-1][1] + dt.timedelta(days=1):
+            out[-1] = (out[-1][0], day)
+        else:
+            out.append((day, day))
+    return out
 
 
 def columns_by_name(columns: Sequence[Column]) -> dict[str, Column]:
