@@ -25,6 +25,12 @@ from netvisor_assets.reconciliation import (
     build_freshness,
     build_ledger_reconciliation,
 )
+from netvisor_assets.reports import (
+    build_automation_sensor,
+    build_report_assets,
+    build_reports_job,
+    dbt_resource,
+)
 from netvisor_assets.resources import netvisor_resource_from_env
 from netvisor_assets.selection import Selection, load_selection
 from netvisor_assets.settings import NetvisorSettings
@@ -39,8 +45,12 @@ def build_definitions(
     """Everything Dagster loads, for the given (default: environment) settings."""
     settings = settings or NetvisorSettings.from_env()
     selection = selection or load_selection()
-    kind = WarehouseSettings.from_env().backend
+    warehouse = WarehouseSettings.from_env()
+    kind = warehouse.backend
     assets = build_assets(settings.ledger_start_date, selection, kind)
+    reports = build_report_assets(selection, warehouse)
+    report_jobs = [build_reports_job(reports)] if reports is not None else []
+    sensors_reports = [build_automation_sensor()] if reports is not None else []
     jobs = build_jobs(selection)
     check_jobs = build_check_jobs(selection)
     sensor_jobs = [*jobs.values(), check_jobs[COMPLETENESS_JOB]]
@@ -59,18 +69,20 @@ def build_definitions(
         else []
     )
     return dg.Definitions(
-        assets=assets,
+        assets=[*assets, *([reports] if reports is not None else [])],
         asset_checks=asset_checks,
         jobs=[
             *jobs.values(),
             *check_jobs.values(),
             *build_admin_jobs(selection, settings.ledger_start_date, settings.organisation_id),
+            *report_jobs,
         ],
         schedules=build_schedules({**jobs, **check_jobs}),
-        sensors=sensors,
+        sensors=[*sensors, *sensors_reports],
         resources={
             "netvisor": netvisor_resource_from_env(),
             "io_manager": io_manager_from_env(),
+            "dbt": dbt_resource(),
         },
         # One process per run: a run's cost is dominated by process start-up otherwise
         # (measured 14 s per run multiprocess vs 4.7 s in-process), and Netvisor serves one

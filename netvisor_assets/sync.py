@@ -131,6 +131,19 @@ def run_full_sync(until: str | None = None, record_runs: bool = False) -> dict[s
             _report_checks(evaluations)
             raise SyncError(f"partitioned sync failed: {_failure(result)}")
         print(f"partitioned tables {keys[0]}..{last}: {time.monotonic() - started:.1f} s")
+    from netvisor_assets.reports import JOB as REPORTS_JOB
+
+    if REPORTS_JOB in present:
+        # The reports read what the syncs above wrote: they run last, in one dbt build.
+        started = time.monotonic()
+        result = defs.resolve_job_def(REPORTS_JOB).execute_in_process(
+            run_config=RUN_CONFIG, instance=instance, raise_on_error=False
+        )
+        evaluations.extend(result.get_asset_check_evaluations())
+        if not result.success:
+            _report_checks(evaluations)
+            raise SyncError(f"reports failed: {_failure(result)}")
+        print(f"reports (dbt build): {time.monotonic() - started:.1f} s")
     _report_checks(evaluations)
     warehouse = warehouse_from_env()
     from netvisor_assets.tables import TABLES
@@ -141,6 +154,18 @@ def run_full_sync(until: str | None = None, record_runs: bool = False) -> dict[s
         for name, table in TABLES.items()
         if warehouse.table_columns(name)
     }
+
+
+def _print_reports() -> None:
+    """The latest complete month's result and balance sheet total, where the reports were built."""
+    from netvisor_assets.reports import statement_summary
+    from netvisor_assets.warehouse import WarehouseSettings
+
+    summary = statement_summary(WarehouseSettings.from_env())
+    if summary:
+        print("\nreports (schema " + summary.pop("schema") + "):")
+        for label, value in summary.items():
+            print(f"  {label}: {value}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -205,6 +230,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for name, count in counts.items():
             print(f"  {name:<{width}}  {count:>9}")
         print(f"full sync: {sum(counts.values())} rows in {total:.1f} s")
+        _print_reports()
         if demo:
             print(f"requests served by the simulator: {sim.requests_served}")
     return 0

@@ -224,10 +224,13 @@ def warehouse_rows(warehouse: Warehouse, table: str, with_system: bool = False) 
 
 
 def sync_check_keys(defs: dg.Definitions) -> set[tuple[dg.AssetKey, str]]:
-    """The checks a full sync evaluates: every check except the scheduled-only ones."""
+    """The checks a sync of the tables evaluates: every table check except the scheduled-only
+    ones (the reports' dbt tests run with the reports)."""
     from netvisor_assets.automation import SCHEDULED_ONLY_CHECKS
 
     graph = defs.resolve_asset_graph()
     return {
-        (k.asset_key, k.name) for k in graph.asset_check_keys if k.name not in SCHEDULED_ONLY_CHECKS
+        (k.asset_key, k.name)
+        for k in graph.asset_check_keys
+        if k.name not in SCHEDULED_ONLY_CHECKS and k.asset_key.path[0] == "netvisor"
     }
