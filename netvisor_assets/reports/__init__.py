@@ -73,7 +73,9 @@ def dbt_env(settings: WarehouseSettings) -> dict[str, str]:
     """The variables profiles.yml and sources.yml read, from the tables' warehouse settings."""
     if settings.backend == "bigquery":
         env = {
-            "NETVISOR_DBT_TARGET": "bigquery",
+            # The emulator takes any token; real BigQuery uses Google's default credentials.
+            "NETVISOR_DBT_TARGET": "bigquery_emulator" if settings.emulator_host else "bigquery",
+            "NETVISOR_DBT_API_ENDPOINT": settings.emulator_host or "",
             "NETVISOR_DBT_PROJECT": settings.bigquery_project or "",
             "NETVISOR_DBT_LOCATION": settings.bigquery_location or "EU",
             "NETVISOR_DBT_SOURCE_SCHEMA": settings.bigquery_dataset,

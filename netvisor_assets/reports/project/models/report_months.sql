@@ -17,6 +17,14 @@ periods as (
 
 latest_balance as (
     select max(balance_date) as balance_date from {{ source('netvisor', 'account_balances') }}
+),
+
+-- BigQuery joins outer only on equalities: find each month's period with an inner join first.
+month_periods as (
+    select m.month_start, min(p.begin_date) as begin_date, min(p.name) as name
+    from months as m
+    inner join periods as p on m.month_start between p.begin_date and p.end_date
+    group by m.month_start
 )
 
 select
@@ -29,6 +37,5 @@ select
     -- A month is complete once Netvisor's balances reach its last day.
     coalesce({{ month_end('m.month_start') }} <= lb.balance_date, false) as is_complete
 from months as m
-left join periods as p
-    on m.month_start between p.begin_date and p.end_date
+left join month_periods as p on p.month_start = m.month_start
 cross join latest_balance as lb
