@@ -303,3 +303,24 @@ def test_reports_build_and_pass_on_the_bigquery_emulator(tmp_path, bigquery_emul
         keys = [company.account_key(n) for n in numbers]
         revenue = -sum(r["balance"] for r in company.balances(keys, [last]))
         assert list(pnl["amount"]) == [revenue] and revenue > 0
+
+
+@pytest.mark.slow
+def test_the_readmes_example_queries_run(built) -> None:
+    """The three queries the README shows run on the built reports and return rows."""
+    import duckdb
+
+    from netvisor_assets.reports import PROJECT_DIR
+
+    readme = (PROJECT_DIR.parents[2] / "README.md").read_text()
+    block = readme[readme.index("```sql") + len("```sql") :]
+    block = block[: block.index("```")]
+    queries = [q for q in block.split(";") if q.strip()]
+    assert len(queries) == 3
+    path = built["tables"].path
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        for query in queries:
+            assert con.sql(query).fetchall(), query
+    finally:
+        con.close()
