@@ -69,6 +69,34 @@ def test_a_report_is_built_only_when_its_tables_and_columns_are_selected() -> No
     assert gone["profit_and_loss_monthly"] and gone["ar_ageing"] and not gone["accounts_mapped"]
 
 
+def test_every_dbt_test_reads_only_its_model_and_what_the_model_is_built_from() -> None:
+    """A test runs in whichever run builds its model (a UI backfill builds the reports in
+    several runs): anything else it read might not exist yet."""
+    manifest = reports.load_manifest()
+    nodes = manifest["nodes"]
+
+    def ancestors(unique_id: str) -> set[str]:
+        seen, stack = set(), [unique_id]
+        while stack:
+            for parent in nodes.get(stack.pop(), {}).get("depends_on", {}).get("nodes", []):
+                if parent not in seen:
+                    seen.add(parent)
+                    stack.append(parent)
+        return seen
+
+    tests = [n for n in nodes.values() if n["resource_type"] == "test"]
+    assert tests
+    for test in tests:
+        ref = (test.get("config", {}).get("meta") or {}).get("dagster", {}).get("ref")
+        attached = test.get("attached_node") or (
+            f"model.netvisor_reports.{ref['name']}" if ref else None
+        )
+        assert attached in nodes, test["name"]
+        allowed = ancestors(attached) | {attached}
+        reads = set(test["depends_on"]["nodes"])
+        assert reads <= allowed, (test["name"], sorted(reads - allowed))
+
+
 def test_the_reports_are_dagster_assets_downstream_of_the_tables(tmp_path) -> None:
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("NETVISOR_DUCKDB_PATH", str(tmp_path / "w.duckdb"))

@@ -63,7 +63,9 @@ N_DAYS = (LAST_DAY - FIRST_DAY).days + 1
 PARTITION_RANGE = f"[{FIRST_DAY.isoformat()}...{LAST_DAY.isoformat()}]"
 
 STARTUP_TIMEOUT_S = 90
-BACKFILL_TIMEOUT_S = 120
+# The tables (two runs of the partitioned assets, then the others) and the reports after them
+# (built in two or three runs, level by level); on a busy 2-core machine this takes minutes.
+BACKFILL_TIMEOUT_S = 360
 UI_TIMEOUT_MS = 30_000
 BACKFILL_TERMINAL = {"COMPLETED", "COMPLETED_SUCCESS", "COMPLETED_FAILED", "FAILED", "CANCELED"}
 RUN_TERMINAL = {"SUCCESS", "FAILURE", "CANCELED"}
@@ -325,6 +327,17 @@ def _drive_ui(base_url: str, shots: Path, n_assets: int) -> str:
             browser.close()
 
 
+def _report_assets() -> set[str]:
+    """The reports' asset keys (dbt models and seeds) the default selection builds."""
+    from netvisor_assets.reports import KEY_PREFIX, buildable_models, load_manifest
+    from netvisor_assets.selection import load_selection
+
+    manifest = load_manifest()
+    built = {m for m, why in buildable_models(manifest, load_selection()).items() if not why}
+    seeds = {n["name"] for n in manifest["nodes"].values() if n["resource_type"] == "seed"}
+    return {f"{KEY_PREFIX}/{name}" for name in built | seeds}
+
+
 def _screenshot_materialized(base_url: str, backfill_id: str, shots: Path) -> str:
     """After the runs: the backfill page and the Assets page as a person sees them."""
     from playwright.sync_api import expect, sync_playwright
@@ -335,7 +348,7 @@ def _screenshot_materialized(base_url: str, backfill_id: str, shots: Path) -> st
         )
         try:
             # Tall enough for the virtualised asset table to render every row at once.
-            page = browser.new_page(viewport={"width": 1400, "height": 1600})
+            page = browser.new_page(viewport={"width": 1400, "height": 2600})
             page.set_default_timeout(UI_TIMEOUT_MS)
             page.goto(f"{base_url}/runs/b/{backfill_id}", wait_until="domcontentloaded")
             expect(page.get_by_text("Succeeded", exact=True).first).to_be_visible()
@@ -348,7 +361,7 @@ def _screenshot_materialized(base_url: str, backfill_id: str, shots: Path) -> st
             n_partitioned = sum(1 for t in TABLES.values() if t.partition_column)
             expect(page.get_by_text(re.compile(r"^\d+ partitions$"))).to_have_count(n_partitioned)
             expect(page.get_by_text("Materialized", exact=True)).to_have_count(
-                len(TABLES) - n_partitioned
+                len(TABLES) - n_partitioned + len(_report_assets())
             )
             page.screenshot(path=shots / "07_assets_after.png")
             text = page.locator("body").inner_text()
@@ -360,6 +373,15 @@ def _screenshot_materialized(base_url: str, backfill_id: str, shots: Path) -> st
             for name in VOUCHER_LINE_CHECKS:
                 expect(page.get_by_text(name, exact=True).first).to_be_visible()
             page.screenshot(path=shots / "08_voucher_lines_checks.png")
+            # The reports the backfill built after the tables: the latest month's statements
+            # are tables in the materialization's metadata.
+            for model, line in (
+                ("profit_and_loss_monthly", "LIIKEVAIHTO"),
+                ("balance_sheet_monthly", "VASTAAVAA YHTEENSÄ"),
+            ):
+                page.goto(f"{base_url}/assets/reports/{model}", wait_until="domcontentloaded")
+                expect(page.get_by_text(line, exact=True).first).to_be_visible()
+                page.screenshot(path=shots / f"09_{model}.png")
             return text
         finally:
             browser.close()
@@ -397,7 +419,8 @@ def test_every_asset_materializes_from_the_ui(tmp_path: Path) -> None:
     )
     base_url = f"http://127.0.0.1:{web_port}"
     sim_log, dev_log = tmp_path / "simulator.log", tmp_path / "dagster_dev.log"
-    n_assets = len(TABLES)
+    # Select all on the Assets page takes the reports too: they run after the tables.
+    n_assets = len(TABLES) + len(_report_assets())
 
     with ExitStack() as stack:
         sim = stack.enter_context(
@@ -457,14 +480,18 @@ def test_every_asset_materializes_from_the_ui(tmp_path: Path) -> None:
         # Every asset has a materialization, and the UI shows it.
         nodes = gql(ASSETS_QUERY)["assetsOrError"]["nodes"]
         materialized = {"/".join(n["key"]["path"]) for n in nodes if n["assetMaterializations"]}
-        assert materialized == {f"netvisor/{name}" for name in TABLES}
+        assert materialized == {f"netvisor/{name}" for name in TABLES} | _report_assets()
         # Every table shows its checks, and the backfill's runs evaluated them.
         checks_by_asset = {
             "/".join(n["assetKey"]["path"]): {c["name"] for c in n["assetChecksOrError"]["checks"]}
             for n in gql(CHECKS_QUERY)["assetNodes"]
         }
-        assert set(checks_by_asset) == {f"netvisor/{name}" for name in TABLES}
-        for asset, names in checks_by_asset.items():
+        tables = {a: n for a, n in checks_by_asset.items() if a.startswith("netvisor/")}
+        assert set(tables) == {f"netvisor/{name}" for name in TABLES}
+        # The reports' dbt tests are checks on their models.
+        assert "balance_sheet_balances" in checks_by_asset["reports/balance_sheet_monthly"]
+        assert "ar_ageing_ties_to_receivables" in checks_by_asset["reports/ar_ageing"]
+        for asset, names in tables.items():
             assert {"primary_key", "pandera_schema", "rows_accounted"} <= names, (asset, names)
         page_text = _screenshot_materialized(base_url, backfill_id, shots)
         assert "Never materialized" not in page_text, page_text

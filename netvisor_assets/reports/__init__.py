@@ -87,6 +87,10 @@ def dbt_env(settings: WarehouseSettings) -> dict[str, str]:
             "NETVISOR_DBT_SOURCE_SCHEMA": DEFAULT_DUCKDB_SCHEMA,
         }
     env["NETVISOR_DBT_SCHEMA"] = reports_dataset(settings)
+    # A run that builds some of the models (a UI backfill builds them in several runs, level
+    # by level) runs a test only once everything it reads is built: its own models or their
+    # ancestors. dbt's default (eager) would run a test as soon as any model it reads is.
+    env["DBT_INDIRECT_SELECTION"] = "buildable"
     return env
 
 
@@ -335,8 +339,6 @@ def build_report_assets(
         select=" ".join(built) + " resource_type:seed",
         dagster_dbt_translator=translator(),
         name="netvisor_reports_dbt",
-        # The reports read the whole warehouse: one run at a time, after the syncs.
-        op_tags={"dagster/concurrency_key": "netvisor_reports"},
     )
     def netvisor_reports(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
         # Each run's own target folder, outside the package (which may be read-only).

@@ -1,11 +1,13 @@
 {{ config(meta={'dagster': {'ref': {'name': 'ap_ageing'}}}) }}
--- The AP ageing total equals the payables account's balance (as a positive debt) at every
--- month end.
+-- The AP ageing total equals Netvisor's own balance of the payables account (as a positive
+-- debt) at every month end it has a balance for.
 with control as (
-    select t.month_end, -t.closing_balance as owed
-    from {{ ref('trial_balance_monthly') }} as t
+    select b.balance_date as month_end, -b.balance as owed
+    from {{ source('netvisor', 'account_balances') }} as b
+    inner join {{ source('netvisor', 'accounts') }} as a on a.account_key = b.account_key
     inner join {{ source('netvisor', 'default_accounts') }} as d
-        on d.account_number = t.account_number and d.role = 'tradepayables'
+        on d.account_number = a.account_number and d.role = 'tradepayables'
+    inner join {{ ref('report_months') }} as m on m.month_end = b.balance_date
 ),
 
 ageing as (

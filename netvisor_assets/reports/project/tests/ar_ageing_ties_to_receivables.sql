@@ -1,10 +1,14 @@
 {{ config(meta={'dagster': {'ref': {'name': 'ar_ageing'}}}) }}
--- The AR ageing total equals the receivables account's closing balance at every month end.
+-- The AR ageing total equals Netvisor's own balance of the receivables account
+-- (accountbalance.nv) at every month end it has a balance for. Reads only what ar_ageing is
+-- built from, so it can run in any run that builds ar_ageing.
 with control as (
-    select t.month_end, t.closing_balance
-    from {{ ref('trial_balance_monthly') }} as t
+    select b.balance_date as month_end, b.balance
+    from {{ source('netvisor', 'account_balances') }} as b
+    inner join {{ source('netvisor', 'accounts') }} as a on a.account_key = b.account_key
     inner join {{ source('netvisor', 'default_accounts') }} as d
-        on d.account_number = t.account_number and d.role = 'salesreceivables'
+        on d.account_number = a.account_number and d.role = 'salesreceivables'
+    inner join {{ ref('report_months') }} as m on m.month_end = b.balance_date
 ),
 
 ageing as (
@@ -13,7 +17,7 @@ ageing as (
     group by month_end
 )
 
-select c.month_end, c.closing_balance, coalesce(a.open_amount, 0) as ageing_total
+select c.month_end, c.balance, coalesce(a.open_amount, 0) as ageing_total
 from control as c
 left join ageing as a on a.month_end = c.month_end
-where c.closing_balance <> coalesce(a.open_amount, 0)
+where c.balance <> coalesce(a.open_amount, 0)

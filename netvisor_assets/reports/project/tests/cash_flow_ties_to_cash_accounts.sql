@@ -1,9 +1,9 @@
 {{ config(meta={'dagster': {'ref': {'name': 'cash_flow_monthly'}}}) }}
--- Each month's cash flow equals the change in the cash and bank accounts.
+-- Each month's cash flow equals the month's net movement on the cash and bank accounts.
 with cash as (
-    select month_start, sum(debit) - sum(credit) as change
-    from {{ ref('trial_balance_monthly') }}
-    where line_code = 'BA.B.4'
+    select month_start, sum(amount) as change
+    from {{ ref('general_ledger') }}
+    where is_cash
     group by month_start
 ),
 

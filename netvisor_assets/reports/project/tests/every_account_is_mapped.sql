@@ -1,4 +1,4 @@
-{{ config(meta={'dagster': {'ref': {'name': 'accounts_mapped'}}}) }}
+{{ config(meta={'dagster': {'ref': {'name': 'general_ledger'}}}) }}
 -- Every account with postings has a statement line (account_mapping or its overrides) and a
 -- cash-flow category; an unmapped account would drop out of the statements.
 select a.account_number, a.account_name, a.line_code, a.cash_flow_sort
