@@ -35,8 +35,7 @@ ranged as (
     select p.account_key, min(m.line_code) as line_code
     from posting as p
     inner join {{ ref('account_mapping') }} as m
-        on p.account_int between cast(m.account_from as {{ api.Column.translate_type('bigint') }})
-        and cast(m.account_to as {{ api.Column.translate_type('bigint') }})
+        on {{ in_account_range('p.account_int', 'm') }}
     group by p.account_key
 ),
 
@@ -44,8 +43,7 @@ cash as (
     select p.account_key, min(c.sort) as cash_flow_sort
     from posting as p
     inner join {{ ref('cash_flow_mapping') }} as c
-        on p.account_int between cast(c.account_from as {{ api.Column.translate_type('bigint') }})
-        and cast(c.account_to as {{ api.Column.translate_type('bigint') }})
+        on {{ in_account_range('p.account_int', 'c') }}
     group by p.account_key
 ),
 

@@ -65,18 +65,6 @@ aged as (
 
 select
     *,
-    case
-        when days_past_due is null or days_past_due <= 0 then 'not due'
-        when days_past_due <= 30 then '1-30'
-        when days_past_due <= 60 then '31-60'
-        when days_past_due <= 90 then '61-90'
-        else 'over 90'
-    end as ageing_bucket,
-    case
-        when days_past_due is null or days_past_due <= 0 then 0
-        when days_past_due <= 30 then 1
-        when days_past_due <= 60 then 2
-        when days_past_due <= 90 then 3
-        else 4
-    end as bucket_sort
+    {{ ageing_bucket('days_past_due') }} as ageing_bucket,
+    {{ ageing_bucket_sort('days_past_due') }} as bucket_sort
 from aged

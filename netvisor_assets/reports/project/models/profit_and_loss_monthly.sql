@@ -13,20 +13,8 @@ lines as (
     select * from {{ ref('statement_lines') }} where statement = 'pnl'
 ),
 
--- Which detail lines each statement line adds up.
 rollup as (
-    select target.line_code as target_code, detail.line_code as detail_code
-    from lines as target
-    cross join lines as detail
-    where detail.kind = 'line'
-        and (
-            (target.kind = 'line' and detail.line_code = target.line_code)
-            or (target.kind = 'group'
-                and substr(detail.line_code, 1, length(target.line_code) + 1)
-                = concat(target.line_code, '.'))
-            or (target.kind = 'total'
-                and detail.sort >= target.total_from_sort and detail.sort < target.sort)
-        )
+    {{ statement_rollup('lines') }}
 ),
 
 detail_amounts as (

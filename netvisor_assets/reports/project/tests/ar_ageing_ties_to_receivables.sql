@@ -3,12 +3,7 @@
 -- (accountbalance.nv) at every month end it has a balance for. Reads only what ar_ageing is
 -- built from, so it can run in any run that builds ar_ageing.
 with control as (
-    select b.balance_date as month_end, b.balance
-    from {{ source('netvisor', 'account_balances') }} as b
-    inner join {{ source('netvisor', 'accounts') }} as a on a.account_key = b.account_key
-    inner join {{ source('netvisor', 'default_accounts') }} as d
-        on d.account_number = a.account_number and d.role = 'salesreceivables'
-    inner join {{ ref('report_months') }} as m on m.month_end = b.balance_date
+    {{ control_account_at_month_ends('salesreceivables', 1) }}
 ),
 
 ageing as (
