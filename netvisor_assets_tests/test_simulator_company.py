@@ -1,14 +1,19 @@
 """The simulated company is the ground truth of every sync test, so its invariants are tested
 here: determinism, balanced books, balances equal to the ledger, valid business ids, only
 Finnish VAT rates, typed records in the shared record format, and the change feed of advance()
-(created, edited with a moved `_modified`, deleted within the 7-day history)."""
+(created, edited with a moved `_modified`, deleted within the 7-day history). Its books must
+also carry financial reports: VAT settled and nothing changed once a month is locked, payroll
+side costs, depreciation and the loan, the year-end closing, foreign currency, reverse charge,
+cash discounts, unmatched payments and an SME's operating margin, all asserted from generated
+data rather than fixed totals."""
 
 from __future__ import annotations
 
+import re
 import time
 from collections import defaultdict
 from datetime import date, datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
 import pytest
 
@@ -212,11 +217,25 @@ def test_balances_follow_advance() -> None:
 
 
 def test_business_ids_are_valid(small: Company) -> None:
-    ids = [c["customerbaseinformation"]["externalidentifier"] for c in small.records("customers")]
-    ids += [v["vendorbaseinformation"]["organizationid"] for v in small.records("vendors")]
-    real = [i for i in ids if i is not None]
+    """Finnish parties carry a valid Y-tunnus; EU parties their VAT number; US parties none."""
+    parties = [
+        (
+            c["customerbaseinformation"]["country"],
+            c["customerbaseinformation"]["externalidentifier"],
+        )
+        for c in small.records("customers")
+    ]
+    parties += [
+        (v["vendorbaseinformation"]["country"], v["vendorbaseinformation"]["organizationid"])
+        for v in small.records("vendors")
+    ]
+    real = [i for country, i in parties if country == "FI" and i is not None]
     assert len(real) > 100
     assert [i for i in real if validate_y_tunnus(i)] == []
+    foreign = [(country, i) for country, i in parties if country != "FI"]
+    assert {country for country, _ in foreign} == {"SE", "US"}
+    for country, i in foreign:
+        assert i is None if country == "US" else re.fullmatch(r"SE\d{10}01|DE\d{9}", i), i
     assert validate_y_tunnus(small.organisation_id) is None
 
 
@@ -239,14 +258,27 @@ def test_only_finnish_vat_rates(small: Company) -> None:
 
 
 def test_documents_and_their_postings_agree(small: Company) -> None:
+    # What a payment clears is its voucher's 1700 line: the cash (`sum`) differs from it by a
+    # cash discount or an exchange difference.
     payments: dict[int, Decimal] = defaultdict(Decimal)
     for p in small.records("sales_payments"):
-        payments[p["_invoicenetvisorkey"]] += p["sum"]
-        assert small.get("vouchers", p["voucherid"]) is not None
+        voucher = small.get("vouchers", p["voucherid"])
+        assert voucher is not None
+        if p["_invoicenetvisorkey"] is None:
+            continue
+        payments[p["_invoicenetvisorkey"]] -= sum(
+            ln["linesum"] for ln in voucher["voucherline"] if ln["accountnumber"] == "1700"
+        )
     credit_notes = 0
     for inv in small.records("sales_invoices"):
         lines = inv["invoicelines"]["invoiceline"]["salesinvoiceproductline"]
-        assert inv["salesinvoiceamount"] == sum(ln["salesinvoiceproductlinesum"] for ln in lines)
+        # The lines are in the invoice's currency: they add up to its amount in that currency.
+        in_currency = (
+            inv["salesinvoiceamount"]
+            if inv["salesinvoiceamount_iso4217currencycode"] == "EUR"
+            else inv["foreigncurrencyamount"]
+        )
+        assert in_currency == sum(ln["salesinvoiceproductlinesum"] for ln in lines)
         voucher = small.get("vouchers", inv["invoicevoucher_netvisorkey"])
         assert voucher is not None and voucher.get("status", "valid") == "valid"
         assert voucher["linkedsourcenetvisorkey"] == inv["salesinvoicenetvisorkey"]
@@ -265,12 +297,21 @@ def test_documents_and_their_postings_agree(small: Company) -> None:
     assert credit_notes > 0
     purchase_paid: dict[int, Decimal] = defaultdict(Decimal)
     for p in small.records("purchase_payments"):
-        purchase_paid[p["invoicekey"]] += p["homecurrencysum"]
+        voucher = small.get("vouchers", p["voucherkey"])
+        assert voucher is not None
+        purchase_paid[p["invoicekey"]] += sum(
+            ln["linesum"] for ln in voucher["voucherline"] if ln["accountnumber"] == "2871"
+        )
     for inv in small.records("purchase_invoices"):
         key = inv["purchaseinvoicenetvisorkey"]
         assert inv["purchaseinvoicepaidamount"] == purchase_paid.get(key, Decimal(0))
         lines = inv["invoicelines"]["purchaseinvoiceline"]
-        assert inv["purchaseinvoiceamount"] == sum(ln["linesum"] for ln in lines)
+        in_currency = (
+            inv["purchaseinvoiceamount"]
+            if inv["foreigncurrencynameid"] == "EUR"
+            else inv["foreigncurrencyamount"]
+        )
+        assert in_currency == sum(ln["linesum"] for ln in lines)
 
 
 def test_dates_within_the_span_and_lookups(small: Company) -> None:
@@ -381,7 +422,7 @@ def test_chart_dimensions_and_static_lists(tiny: Company) -> None:
     for account in tiny.accounts:
         assert account["fathernetvisorkey"] == 0 or account["fathernetvisorkey"] in groups
         assert account["fathernetvisorkey"] in keys | {0}
-        assert account["number"] is None or account["number"][0] in "12345678"
+        assert account["number"] is None or account["number"][0] in "123456789"
     for value in tiny.company_default_accounts.values():
         assert value in numbers
     names = {d["name"] for d in tiny.dimensions}
@@ -405,3 +446,347 @@ def test_large_generates_within_a_minute() -> None:
     assert counts["voucher_lines"] > 1_000_000
     assert counts["sales_invoices"] + counts["purchase_invoices"] > 180_000
     assert company.today == date(2029, 12, 31)
+
+
+# ------------------------------------------------------------------------- the books
+#
+# What financial reports need from the company, asserted from generated data: VAT settled as
+# the lock passes each month, nothing locked changing, payroll side costs, depreciation and the
+# loan, the year-end closing, foreign currency, reverse charge, cash discounts, unmatched
+# payments, and an SME's operating margin. `closed` is the small company advanced past
+# 1 February 2026, when the lock passes 2025 and the year is closed.
+
+
+@pytest.fixture(scope="module")
+def closed() -> Company:
+    company = generate_company(seed=7, size="small")
+    company.advance(45)
+    return company
+
+
+CENT = Decimal("0.01")
+PAYROLL_LIABILITIES = ("2931", "2935", "2937", "2938")
+
+
+def valid_vouchers(company: Company) -> list[dict]:
+    return [v for v in company.records("vouchers") if v.get("status", "valid") == "valid"]
+
+
+def lines_of(voucher: dict, number: str) -> list[Decimal]:
+    return [ln["linesum"] for ln in voucher["voucherline"] if ln["accountnumber"] == number]
+
+
+def month_ends(first: date, last: date) -> list[date]:
+    out = []
+    day = first
+    while True:
+        end = (day.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+        if end > last:
+            return out
+        out.append(end)
+        day = end + timedelta(days=1)
+
+
+def income_statement_numbers(company: Company) -> set[str]:
+    by_key = {a["netvisorkey"]: a for a in company.accounts}
+
+    def top(account: dict) -> dict:
+        while account["fathernetvisorkey"]:
+            account = by_key[account["fathernetvisorkey"]]
+        return account
+
+    return {
+        a["number"] for a in company.accounts if a["number"] and top(a)["name"] == "Tuloslaskelma"
+    }
+
+
+def test_vat_is_settled_when_each_month_closes(closed: Company) -> None:
+    """After the month's last change its VAT is settled for good: 2939 and 1763 are zero at
+    every month end, also once the lock has passed it, and the VAT is paid on the 12th of the
+    month after next."""
+    ends = month_ends(closed.start_date, closed.today)
+    assert len(ends) == 13
+    assert closed.period_lock_information["vatperiodlockdate"] == ends[-2]
+    keys = [closed.account_key("2939"), closed.account_key("1763")]
+    assert all(b["balance"] == 0 for b in closed.balances(keys, ends))
+    vouchers = valid_vouchers(closed)
+    settlements = {
+        v["voucherdate"]: v for v in vouchers if v["voucherdescription"].startswith("ALV-tilitys")
+    }
+    payments = {
+        v["voucherdate"]: v for v in vouchers if v["voucherdescription"].startswith("ALV-maksu")
+    }
+    assert sorted(settlements) == ends
+    for end, voucher in settlements.items():
+        assert voucher["_modified"].date() == end
+        due = (end.replace(day=1) + timedelta(days=62)).replace(day=12)
+        if due <= closed.today:
+            assert lines_of(payments[due], "2946") == [-sum(lines_of(voucher, "2946"))]
+    assert len(payments) == 12  # January to December 2025, the last on 12 February 2026
+
+
+def test_nothing_changes_after_its_month_closed(closed: Company) -> None:
+    """Every voucher's last change falls in its own month (corrections, reposts and deletions
+    stay within the month), so nothing dated on or before the lock changes after the lock
+    passed it, and a month synced after its close is final."""
+    for voucher in closed.records("vouchers"):
+        changed, dated = voucher["_modified"].date(), voucher["voucherdate"]
+        assert (changed.year, changed.month) == (dated.year, dated.month), voucher["netvisorkey"]
+        assert changed >= dated
+    invalidated = [v for v in closed.records("vouchers") if v.get("status") == "invalidated"]
+    assert invalidated  # corrections do happen, within their month
+
+
+def test_payroll_books_its_side_costs_and_pays_them_on_the_12th(closed: Company) -> None:
+    vouchers = valid_vouchers(closed)
+    salaries = {
+        v["voucherdate"]: v for v in vouchers if v["voucherdescription"].startswith("Palkat")
+    }
+    paid = {
+        v["voucherdate"]: v
+        for v in vouchers
+        if v["voucherdescription"].startswith("Työnantajasuoritukset")
+    }
+    assert len(salaries) == 13
+    for end, salary in salaries.items():
+        (gross,) = lines_of(salary, "5000")
+        assert lines_of(salary, "6410") == [(gross * Decimal("0.0187")).quantize(CENT, ROUND_DOWN)]
+        assert lines_of(salary, "6300") == [(gross * Decimal("0.01")).quantize(CENT, ROUND_DOWN)]
+        assert lines_of(salary, "2937") == [-lines_of(salary, "6410")[0]]
+        due = (end + timedelta(days=1)).replace(day=12)
+        if due <= closed.today:
+            for number in PAYROLL_LIABILITIES:
+                assert lines_of(paid[due], number) == [-x for x in lines_of(salary, number)]
+    # on 14 February 2026 January's taxes are paid and February's salary is not booked yet
+    assert closed.today == date(2026, 2, 14)
+    keys = [closed.account_key(n) for n in PAYROLL_LIABILITIES]
+    assert all(b["balance"] == 0 for b in closed.balances(keys, [closed.today]))
+
+
+def test_depreciation_and_the_loan_run_every_month(small: Company) -> None:
+    vouchers = valid_vouchers(small)
+    (opening,) = [v for v in vouchers if v["voucherdescription"] == "Avaava tase"]
+    (machinery,) = lines_of(opening, "1160")
+    (intangible,) = lines_of(opening, "1040")
+    (loan,) = lines_of(opening, "2400")
+    assert machinery > 0 and intangible > 0 and loan < 0
+    assert sum(opening_line["linesum"] for opening_line in opening["voucherline"]) == 0
+    depreciations = sorted(
+        (v for v in vouchers if v["voucherdescription"].startswith("Poistot")),
+        key=lambda v: v["voucherdate"],
+    )
+    assert [v["voucherdate"] for v in depreciations] == month_ends(small.start_date, small.today)
+    book = machinery
+    for v in depreciations:
+        assert v["voucherclass"] == "ME Memo Voucher"
+        (on_machinery,) = lines_of(v, "1160")
+        assert -on_machinery == (book * Decimal(25) / 1200).quantize(CENT, ROUND_HALF_UP)
+        book += on_machinery
+        assert abs(lines_of(v, "1040")[0] + intangible / 60) <= CENT
+        assert lines_of(v, "6800") == [-sum(lines_of(v, "1160") + lines_of(v, "1040"))]
+    instalments = [v for v in vouchers if v["voucherdescription"].startswith("Lainan lyhennys")]
+    assert [v["voucherdate"].day for v in instalments] == [15] * 12
+    outstanding = -loan
+    for v in sorted(instalments, key=lambda v: v["voucherdate"]):
+        (interest,) = lines_of(v, "8400")
+        assert interest == (outstanding * Decimal(5) / 1200).quantize(CENT, ROUND_HALF_UP)
+        outstanding -= lines_of(v, "2400")[0]
+        assert lines_of(v, "1910") == [-(interest + lines_of(v, "2400")[0])]
+    balance = small.balances([small.account_key("2400")], [small.today])[0]["balance"]
+    assert balance == -outstanding
+
+
+def test_the_year_end_closing_zeroes_the_income_statement(closed: Company) -> None:
+    tp_type = {"netvisorkey": 9, "abbreviation": "TP", "name": "Closing entries",
+               "foreignname": [{"value": "Tilinpäätösviennit", "iso_3166": "fi"}]}  # fmt: skip
+    assert tp_type in closed.voucher_types
+    vouchers = valid_vouchers(closed)
+    (tp,) = [v for v in vouchers if v["voucherclass"].startswith("TP ")]
+    assert tp["voucherclass"] == "TP Closing entries"
+    assert tp["voucherdate"] == date(2026, 1, 1)
+    pl = income_statement_numbers(closed)
+    assert {"3000", "4000", "5000", "6800", "8400", "9900"} <= pl and "2250" not in pl
+    year: dict[str, Decimal] = defaultdict(Decimal)
+    for v in vouchers:
+        if v["voucherdate"].year == 2025:
+            for line in v["voucherline"]:
+                year[line["accountnumber"]] += line["linesum"]
+    closing = {ln["accountnumber"]: ln["linesum"] for ln in tp["voucherline"]}
+    assert set(closing) == {n for n in pl if year[n]} | {"2250"}
+    assert all(year[n] + closing.get(n, Decimal(0)) == 0 for n in pl)
+    profit_before_tax = -sum(year[n] for n in pl if n != "9900")
+    assert profit_before_tax > 0
+    (tax,) = [v for v in vouchers if v["voucherdescription"] == "Tuloverot 2025"]
+    assert tax["voucherdate"] == date(2025, 12, 31) and tax["voucherclass"] == "ME Memo Voucher"
+    assert lines_of(tax, "9900") == [(profit_before_tax / 5).quantize(CENT, ROUND_DOWN)]
+    assert lines_of(tax, "2950") == [-year["9900"]]
+    assert closing["2250"] == -(profit_before_tax - year["9900"])
+    # Netvisor's balances start the new year from zero on every income-statement account.
+    jan1 = closed.balances(None, [date(2026, 1, 1)])
+    number_of = {a["netvisorkey"]: a["number"] for a in closed.accounts if a["number"]}
+    new_year: dict[str, Decimal] = defaultdict(Decimal)
+    for v in vouchers:
+        if v["voucherdate"] == date(2026, 1, 1) and v is not tp:
+            for line in v["voucherline"]:
+                new_year[line["accountnumber"]] += line["linesum"]
+    for b in jan1:
+        if number_of[b["netvisorkey"]] in pl:
+            assert b["balance"] == new_year[number_of[b["netvisorkey"]]]
+
+
+def test_operating_margin_and_cash_are_an_smes(small: Company) -> None:
+    revenue = expenses = Decimal(0)
+    for v in valid_vouchers(small):
+        for line in v["voucherline"]:
+            first = line["accountnumber"][0]
+            if first == "3":
+                revenue -= line["linesum"]
+            elif first in "4567":
+                expenses += line["linesum"]
+    assert 0 < (revenue - expenses) / revenue < Decimal("0.15")
+    days = [
+        small.start_date + timedelta(days=n)
+        for n in range((small.today - small.start_date).days + 1)
+    ]
+    bank = small.balances([small.account_key("1910")], days)
+    assert min(b["balance"] for b in bank) > 0
+
+
+def test_foreign_customers_invoice_in_their_currency_and_pay_at_the_months_rate(
+    small: Company,
+) -> None:
+    customers = list(small.records("customers"))
+    countries = [c["customerbaseinformation"]["country"] for c in customers]
+    foreign = sum(country != "FI" for country in countries)
+    assert 0.02 <= foreign / len(countries) <= 0.06
+    invoices = {
+        inv["salesinvoicenetvisorkey"]: inv
+        for inv in small.records("sales_invoices")
+        if inv["salesinvoiceamount_iso4217currencycode"] != "EUR"
+    }
+    assert {inv["salesinvoiceamount_iso4217currencycode"] for inv in invoices.values()} == {
+        "SEK",
+        "USD",
+    }
+    expected = {
+        "SEK": ("SE", "3360", "EUMY", 10.9, 11.5),
+        "USD": ("US", "3380", "NONE", 1.05, 1.11),
+    }
+    for inv in invoices.values():
+        country, account, code, low, high = expected[inv["salesinvoiceamount_iso4217currencycode"]]
+        rate = inv["salesinvoiceamount_currencyrate"]
+        assert low <= rate <= high and rate == rate.quantize(Decimal("0.0001"))
+        assert inv["foreigncurrencyamount"] == (inv["salesinvoiceamount"] * rate).quantize(
+            CENT, ROUND_HALF_UP
+        )
+        assert inv["invoicingcustomercountrycode_iso_3166"] == country
+        for line in inv["invoicelines"]["invoiceline"]["salesinvoiceproductline"]:
+            assert (line["productvatpercentage"], line["salesinvoiceproductlinevatsum"]) == (0, 0)
+            assert (line["accountingaccountsuggestion"], line["productvatpercentage_vatcode"]) == (
+                account,
+                code,
+            )
+    differences = 0
+    for payment in small.records("sales_payments"):
+        inv = invoices.get(payment["_invoicenetvisorkey"])
+        if inv is None:
+            assert payment["foreigncurrencyamount"] is None
+            continue
+        voucher = small.get("vouchers", payment["voucherid"])
+        (cleared,) = lines_of(voucher, "1700")
+        assert lines_of(voucher, "1910") == [payment["sum"]]
+        assert sum(lines_of(voucher, "3580")) == -cleared - payment["sum"]
+        if -cleared == inv["salesinvoiceamount"]:
+            assert payment["foreigncurrencyamount"] == inv["foreigncurrencyamount"]
+        differences += bool(lines_of(voucher, "3580"))
+    assert differences > 0
+
+
+def test_foreign_vendors_are_paid_at_the_months_rate(small: Company) -> None:
+    invoices = {
+        inv["purchaseinvoicenetvisorkey"]: inv
+        for inv in small.records("purchase_invoices")
+        if inv["foreigncurrencynameid"] != "EUR"
+    }
+    assert {inv["foreigncurrencynameid"] for inv in invoices.values()} == {"SEK", "USD"}
+    assert {inv["vendorcountry"] for inv in invoices.values()} == {"SE", "US"}
+    differences = 0
+    for payment in small.records("purchase_payments"):
+        inv = invoices.get(payment["invoicekey"])
+        if inv is None:
+            assert payment["foreigncurrencysum"] == payment["homecurrencysum"]
+            continue
+        assert payment["foreigncurrencysum"] == inv["foreigncurrencyamount"]
+        voucher = small.get("vouchers", payment["voucherkey"])
+        assert lines_of(voucher, "2871") == [inv["purchaseinvoiceamount"]]
+        assert lines_of(voucher, "1910") == [-payment["homecurrencysum"]]
+        assert (
+            sum(lines_of(voucher, "4370"))
+            == payment["homecurrencysum"] - inv["purchaseinvoiceamount"]
+        )
+        differences += bool(lines_of(voucher, "4370"))
+    assert differences > 0
+
+
+def test_eu_purchases_are_reverse_charged(small: Company) -> None:
+    reverse = [
+        inv
+        for inv in small.records("purchase_invoices")
+        if inv["invoicelines"]["purchaseinvoiceline"][0]["vatcode"] in ("EUPO", "EUOS")
+    ]
+    assert reverse
+    for inv in reverse:
+        lines = inv["invoicelines"]["purchaseinvoiceline"]
+        # The lines are in the invoice's currency; the amount is in EUR.
+        eur = inv["foreigncurrencynameid"] == "EUR"
+        in_currency = inv["purchaseinvoiceamount"] if eur else inv["foreigncurrencyamount"]
+        assert in_currency == sum(ln["linenetsum"] for ln in lines)
+        assert all(
+            ln["linesum"] == ln["linenetsum"] and ln["vatpercent"] == Decimal("25.5")
+            for ln in lines
+        )
+        voucher = small.get("vouchers", inv["voucherid"])
+        expenses = [ln["linesum"] for ln in voucher["voucherline"] if ln["accountnumber"] >= "4000"]
+        assert sum(expenses) == inv["purchaseinvoiceamount"]
+        # The VAT the company computes itself, in EUR, both receivable and payable.
+        vat = sum((e * Decimal("0.255")).quantize(CENT, ROUND_HALF_UP) for e in expenses)
+        assert sum(lines_of(voucher, "1763")) == vat == -sum(lines_of(voucher, "2939"))
+        assert lines_of(voucher, "2871") == [-inv["purchaseinvoiceamount"]]
+
+
+def test_cash_discounts_are_taken_within_the_discount_days(small: Company) -> None:
+    terms = {
+        c["customerbaseinformation"]["netvisorkey"]: c["customeradditionalinformation"][
+            "defaultpaymentterm"
+        ]
+        for c in small.records("customers")
+    }
+    discounted = 0
+    for payment in small.records("sales_payments"):
+        voucher = small.get("vouchers", payment["voucherid"])
+        if not lines_of(voucher, "3500"):
+            continue
+        discounted += 1
+        inv = small.get("sales_invoices", payment["_invoicenetvisorkey"])
+        assert terms[inv["invoicingcustomernetvisorkey"]] == 3
+        assert payment["date"] <= inv["salesinvoicedate"] + timedelta(days=14)
+        rebate = (inv["salesinvoiceamount"] * Decimal("0.02")).quantize(CENT, ROUND_HALF_UP)
+        assert payment["sum"] == inv["salesinvoiceamount"] - rebate
+        assert lines_of(voucher, "1700") == [-inv["salesinvoiceamount"]]
+        assert sum(lines_of(voucher, "3500") + lines_of(voucher, "2939")) == rebate
+        assert inv["_opensum"] == 0 and inv["invoicestatus_status"] == "paid"
+    assert discounted > 10
+
+
+def test_a_few_payments_a_month_match_no_invoice(small: Company) -> None:
+    per_month: dict[int, int] = defaultdict(int)
+    for payment in small.records("sales_payments"):
+        if payment["_invoicenetvisorkey"] is not None:
+            continue
+        assert payment["invoicenumber"] is None and payment["referencenumber"] is None
+        voucher = small.get("vouchers", payment["voucherid"])
+        assert (
+            lines_of(voucher, "1910") == [payment["sum"]] == [-x for x in lines_of(voucher, "2861")]
+        )
+        per_month[payment["date"].month] += 1
+    assert 10 <= sum(per_month.values()) <= 80 and max(per_month.values()) <= 10

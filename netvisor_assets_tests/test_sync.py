@@ -104,6 +104,17 @@ def test_full_sync_with_customer_credentials_from_dotenv(
     finally:
         con.close()
     assert stored is not None and stored[0] == len(vouchers) > 0
+    # Then the reports, built from those tables, and the latest month's figures.
+    assert "reports (dbt build): " in result.stdout
+    assert "LIIKEVAIHTO: " in result.stdout
+    con = duckdb.connect(str(tmp_path / "acme.duckdb"), read_only=True)
+    try:
+        months = con.execute(
+            "select count(distinct month_start) from reports.profit_and_loss_monthly"
+        ).fetchall()
+    finally:
+        con.close()
+    assert months[0][0] >= 1
 
 
 @pytest.mark.parametrize(

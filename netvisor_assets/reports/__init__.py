@@ -274,7 +274,8 @@ def statement_table(settings: WarehouseSettings, model: str) -> tuple[str, dg.Ta
     records = [
         dg.TableRecord(
             {
-                "line": f"{'  ' * int(r.level)}{r.name_fi}",
+                # No-break spaces: the UI collapses ordinary ones.
+                "line": "\u00a0\u00a0" * int(r.level) + str(r.name_fi),
                 "code": str(r.line_code),
                 "amount (EUR)": ""
                 if r.amount is None or r.amount != r.amount

@@ -15,9 +15,18 @@ Money is integer cents inside (exact and fast) and `Decimal` with two decimals i
 
 The company is simulated day by day: each day sends yesterday's invoices, moves statuses (due,
 reminded, approved), books payments scheduled by earlier invoices, creates the day's new
-documents and, at month end, books payroll and the VAT settlement. `advance()` runs the same
-simulation for new days, plus random edits and deletions, so the initial data and later changes
-look the same to a sync.
+documents and, at month end, books payroll and depreciation and closes the month: corrections
+never reach back into a closed month, so the VAT settlement posted after the month's last
+change clears 2939 and 1763 for good, and nothing dated on or before the period lock (the end
+of the month before last) ever changes. December's close books the income tax, and 1 January
+the result transfer. `advance()` runs the same simulation for new days, plus random edits and
+deletions, so the initial data and later changes look the same to a sync.
+
+The books are meant to carry financial reports: the cost side is sized from what the seeded
+catalogue earns (`Plan`), goods are bought back as they are sold, and the ledger has what an
+SME's has: payroll side costs, depreciation, a bank loan, income tax and a TP result transfer,
+foreign-currency customers and vendors with exchange differences, EU reverse charge, cash
+discounts and unidentified payments.
 
 Assumptions where the API reference is silent (recorded here so the HTTP app agrees):
 - `_modified` moves whenever anything rendered in the record changes (status, open sum, amounts,
@@ -27,6 +36,15 @@ Assumptions where the API reference is silent (recorded here so the HTTP app agr
   invoice date; the invalidated voucher stays in the ledger with status "invalidated".
 - Deleting an invoice or payment also deletes its voucher; both show up in `deleted_since`.
 - Purchase payments' PayerName is the vendor (the party the money went to).
+- Foreign-currency invoices keep their amount and lines in EUR (the books' currency); the
+  currency code and rate are SalesInvoiceAmount's attributes, ForeignCurrencyAmount the amount
+  at the rate of the invoice's month. A payment's Sum (a purchase payment's HomeCurrencySum) is
+  the EUR received or paid at the payment month's rate; the payment clears the whole EUR open
+  amount and the difference goes to 3580 / 4370.
+- A cash-discount payment's Sum is the cash received; it clears the whole invoice.
+- The TP voucher (type 9, dated 1 January) reverses the closed year's income-statement balances
+  into 2250, so accountbalance.nv starts every income-statement account from zero each year;
+  a year's income statement is its vouchers without the TP one.
 """
 
 from __future__ import annotations
@@ -54,31 +72,59 @@ _NO = -1
 
 @dataclass(frozen=True)
 class SizeSpec:
-    """Volumes of one company size; rates are per business day (weekends get a tenth)."""
+    """Volumes of one company size; rates are per business day (weekends get a tenth).
+
+    Money is not here: what the company spends is sized from what its seeded catalogue earns
+    (see `Plan`), because the catalogue's prices move revenue by half between seeds.
+    """
 
     months: int
     customers: int
     vendors: int
     products: int
     sales_per_day: float
-    purchases_per_day: float
+    goods_purchases_per_day: float  # invoices buying back goods and subcontracting
     sales_orders_per_day: float
     purchase_orders_per_day: float
-    employees: int
     new_customers_per_month: float
-    opening_bank_cents: int
+    share_capital_cents: int
 
 
 SIZES: dict[str, SizeSpec] = {
     # A handful per table: fast unit tests (one month, ~20 invoices).
-    "tiny": SizeSpec(1, 8, 5, 8, 0.75, 0.3, 0.2, 0.15, 2, 0.0, 2_000_000),
+    "tiny": SizeSpec(1, 8, 5, 8, 0.75, 0.3, 0.5, 0.4, 0.0, 250_000),
     # One year, a few thousand vouchers.
-    "small": SizeSpec(12, 150, 40, 40, 5.5, 2.0, 1.0, 0.5, 4, 2.0, 5_000_000),
+    "small": SizeSpec(12, 150, 40, 40, 5.5, 1.4, 1.0, 0.5, 2.0, 250_000),
     # Two years.
-    "medium": SizeSpec(24, 600, 120, 120, 17.0, 6.0, 3.0, 1.5, 12, 6.0, 20_000_000),
+    "medium": SizeSpec(24, 600, 120, 120, 17.0, 4.0, 3.0, 1.5, 6.0, 1_000_000),
     # Five years, ~200k invoices and >1M voucher lines: the performance case.
-    "large": SizeSpec(60, 3000, 400, 300, 115.0, 38.0, 10.0, 4.0, 60, 25.0, 100_000_000),
+    "large": SizeSpec(60, 3000, 400, 300, 115.0, 22.0, 10.0, 4.0, 25.0, 10_000_000),
 }
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The company's fixed costs and opening balance sheet, in cents.
+
+    A Finnish SME staffs and houses itself for the business it has: everything here is a share
+    of the expected monthly gross margin (net sales less what the goods and subcontracting
+    cost), computed from the catalogue and the sales rate. What varies with the business
+    follows the actual sales instead: goods and subcontracting are bought back as they are sold
+    (`Company._replenish`) and overheads are spent from a budget the sales fund. Only payroll,
+    rent and depreciation are fixed, which keeps the operating margin within about 3-12 % of
+    revenue however the seeded sales turn out (`_PLAN_SHARES` aim at 7 %).
+    """
+
+    gross_margin: int  # expected per month
+    employees: int
+    salary_range: tuple[int, int]  # one employee's monthly gross
+    rent: int  # monthly, net of VAT
+    overhead_per_day: float  # expected invoices for IT, office, telecom, marketing, ...
+    opening_bank: int
+    machinery: int  # 1160, depreciated 25 % a year reducing balance
+    intangible: int  # 1040, straight line over five years
+    loan: int  # 2400, seven-year equal instalments, 5 % interest
+
 
 KINDS = (
     "customers",
@@ -121,13 +167,38 @@ F_CREDIT_NOTE, F_CREDITED = 1, 2
 V_VALID, V_INVALIDATED = 0, 1
 
 # Voucher sources (the `party` column of the voucher table).
-SRC_SI, SRC_PI, SRC_SP, SRC_PP, SRC_OPENING, SRC_SALARY, SRC_PAYROLL_TAX, SRC_VAT, SRC_VAT_PAY = (
-    range(9)
-)
+(SRC_SI, SRC_PI, SRC_SP, SRC_PP, SRC_OPENING, SRC_SALARY, SRC_PAYROLL_TAX, SRC_VAT, SRC_VAT_PAY,
+ SRC_DEPRECIATION, SRC_LOAN, SRC_INCOME_TAX, SRC_CLOSING, SRC_TAX_PAY) = range(14)  # fmt: skip
 
 # Events scheduled by day.
 (E_SEND, E_DUE, E_REMIND, E_SPAY, E_CREDIT, E_PAPPROVE, E_PACCEPT, E_PPAY, E_PREPOST, E_SO,
- E_PO, E_PAYROLL_TAX, E_VAT_PAY) = range(13)  # fmt: skip
+ E_PO, E_PAYROLL_TAX, E_VAT_PAY, E_TAX_PAY) = range(14)  # fmt: skip
+# E_SPAY arguments: pay the open sum, half of it, or within the discount days less the discount.
+PAY_FULL, PAY_HALF, PAY_DISCOUNT = range(3)
+
+# Kinds of sales payments (their `status` column): matched to an invoice, matched and taking the
+# cash discount, matched in a foreign currency, or matching no invoice (an advance).
+SP_PLAIN, SP_DISCOUNT, SP_FX, SP_UNMATCHED = range(4)
+# Kinds of purchase payments: in euros, or in the vendor's foreign currency.
+PP_PLAIN, PP_FX = range(2)
+
+# Currencies by index (customers' and vendors' currency) and their mean rate to the euro in
+# units per EUR x 10^4; each month's rate is the mean moved up to 2.5 % (seeded).
+CURRENCIES = ("EUR", "SEK", "USD")
+_FX_MEAN = (10_000, 112_000, 10_800)
+# Customers' countries by index (the customer table's `ref2` column): domestic, EU, export.
+_CUSTOMER_COUNTRIES = ("FI", "SE", "US")
+_COUNTRY_NAMES = {"FI": "Finland"} | {cc: c[0] for cc, c in N.FOREIGN_COUNTRIES.items()}
+_CLOSING_TEXT = ("Tulostilin nollaus", "Tilikauden tulos")
+_CASH_DISCOUNT_TAKERS = 0.6  # share of invoices on a discount term paid within its days
+_INCOME_TAX_PERCENT = 20
+_LOAN_INTEREST_PERCENT = 5
+_LOAN_MONTHS = 84
+_LOAN_DAY = 15  # instalment and interest are debited on this day of each month
+# Employer's side costs in ten-thousandths of gross salary (2025 rates): TyEL pension, the
+# employee's TyEL share withheld, the health insurance contribution, unemployment and accident
+# insurance together.
+_PENSION, _EMPLOYEE_PENSION, _HEALTH, _OTHER_SOCIAL = 1740, 715, 187, 100
 
 VAT_RATES = (Decimal("25.5"), Decimal("14"), Decimal("10"), Decimal("0"))
 _VAT_DEC = {255: Decimal("25.5"), 140: Decimal("14"), 100: Decimal("10"), 0: Decimal("0")}
@@ -161,12 +232,16 @@ _CHART: tuple[tuple[str | None, str, str, int], ...] = (
     ("2250", "Edellisten tilikausien voitto", "Retained earnings", 2),
     ("2370", "Tilikauden voitto", "Profit for the period", 2),
     (None, "Vieras pääoma", "Liabilities", 1),
+    ("2400", "Lainat rahoituslaitoksilta", "Loans from credit institutions", 2),
     ("2861", "Saadut ennakot", "Advances received", 2),
     ("2871", "Ostovelat", "Trade payables", 2),
     ("2931", "Ennakonpidätysvelka", "Withholding tax payable", 2),
     ("2935", "Eläkevakuutusmaksuvelka", "Pension contributions payable", 2),
+    ("2937", "Sosiaaliturvamaksuvelka", "Social security contributions payable", 2),
+    ("2938", "Muut henkilösivukuluvelat", "Other social costs payable", 2),
     ("2939", "Arvonlisäverovelka", "VAT payable on sales", 2),
     ("2946", "Tilitettävä arvonlisävero", "VAT to be remitted", 2),
+    ("2950", "Tuloverovelka", "Income tax payable", 2),
     ("2960", "Siirtovelat", "Accrued liabilities", 2),
     (None, "Tuloslaskelma", "Income statement", 0),
     (None, "Liikevaihto", "Revenue", 1),
@@ -191,6 +266,9 @@ _CHART: tuple[tuple[str | None, str, str, int], ...] = (
     ("5000", "Palkat", "Salaries", 2),
     ("6130", "Eläkevakuutusmaksut", "Pension insurance", 2),
     ("6300", "Muut henkilösivukulut", "Other social costs", 2),
+    ("6410", "Sosiaaliturvamaksut", "Social security contributions", 2),
+    (None, "Poistot ja arvonalentumiset", "Depreciation", 1),
+    ("6800", "Suunnitelman mukaiset poistot", "Planned depreciation", 2),
     (None, "Liiketoiminnan muut kulut", "Other operating expenses", 1),
     ("7010", "Toimitilavuokrat", "Premises rent", 2),
     ("7600", "ATK-kulut", "IT expenses", 2),
@@ -203,6 +281,8 @@ _CHART: tuple[tuple[str | None, str, str, int], ...] = (
     (None, "Rahoitustuotot ja -kulut", "Financial items", 1),
     ("8400", "Korkokulut", "Interest expenses", 2),
     ("8570", "Pyöristyserot", "Rounding differences", 2),
+    (None, "Tuloverot", "Income taxes", 1),
+    ("9900", "Tuloverot", "Income taxes", 2),
 )
 
 _DEFAULT_ACCOUNTS = {
@@ -240,16 +320,45 @@ _VOUCHER_TYPES = (
     (6, "BS", "Bank Statement", "Tiliote"),
     (7, "AC", "Accrual", "Jaksotus"),
     (8, "ME", "Memo Voucher", "Muistiotosite"),
+    # Only the year-end result transfer uses it, so a report can leave closing entries out.
+    (9, "TP", "Closing entries", "Tilinpäätösviennit"),
 )
 _SRC_VTYPE = {SRC_SI: 0, SRC_PI: 2, SRC_SP: 1, SRC_PP: 3, SRC_OPENING: 7, SRC_SALARY: 7,
-              SRC_PAYROLL_TAX: 5, SRC_VAT: 4, SRC_VAT_PAY: 5}  # fmt: skip
+              SRC_PAYROLL_TAX: 5, SRC_VAT: 4, SRC_VAT_PAY: 5, SRC_DEPRECIATION: 7,
+              SRC_LOAN: 5, SRC_INCOME_TAX: 7, SRC_CLOSING: 8, SRC_TAX_PAY: 5}  # fmt: skip
 
 _COST_CENTRES = ("Myynti", "Huolto", "Koulutus", "Hallinto", "Hankinta")
 _PROJECTS = ("P100 Kahvilaketju", "P200 Toimistokahvi", "P300 Messut", "P400 Verkkokauppa")
 # Cost centre by product category (index into names.PRODUCT_CATEGORIES).
 _CAT_CC = (0, 0, 0, 1, 0, 2)
+# What is sold is bought back: the replenishment pool of each product category (coffee, tea and
+# periodicals from the coffee wholesaler, devices from the machine wholesaler, service hours and
+# trainings from subcontractors) and the vendor category of each pool. Goods cost their
+# purchase price (55 % of the list price, as the product records say), services 35 % of net.
+_CAT_POOL = (0, 0, 1, 2, 0, 2)
+_POOL_VENDOR_CAT = (0, 1, 2)
+_SERVICE_COST_PERMILLE = 350
+_MIN_REPLENISHMENT = 5_000
+_RENT_CAT = 3
+# Overheads: vendor categories and their weights (software vendors stand in for a category
+# the company has no vendor of, as in the tiny company).
+_OVERHEAD_CATS = (4, 5, 6, 7, 8, 9, 10)
+_OVERHEAD_WEIGHTS = (3, 3, 2, 2, 1, 3, 1)
 
 _NLINES = (1, 1, 1, 1, 2, 2, 2, 3, 3, 4)
+# Shares of the expected monthly gross margin, in per mille: payroll with its side costs and
+# net rent a month; the opening bank balance, machinery, intangible rights and the bank loan.
+_PLAN_SHARES = {"payroll": 495, "rent": 80, "bank": 1200, "machinery": 1600, "intangible": 500,
+                "loan": 2000}  # fmt: skip
+# Overheads (IT, office, telecom, marketing, catering, insurance) are spent as the business
+# goes: each sale adds this share of its gross margin (per mille) to a budget that overhead
+# invoices, arriving at three times the rate the plan expects, draw on while it lasts.
+_OVERHEAD_PERMILLE = 255
+_OVERHEAD_HEADROOM = 3.0
+_MEAN_SALARY = 370_000
+# Expected invoices a month per unit of the business-day rate, x 100 (21.75 business days and
+# 8.7 weekend days at a tenth).
+_MONTH_DAYS_100 = 2262
 _CENT = Decimal("0.01")
 _ONE = Decimal(1)
 
@@ -277,10 +386,39 @@ def _reference(base: str) -> str:
     return base + str((10 - total % 10) % 10)
 
 
-def _iban(bban14: str) -> str:
-    """Finnish IBAN with valid check digits for a 14-digit BBAN."""
-    check = 98 - int(bban14 + "151800") % 97
-    return f"FI{check:02d}{bban14}"
+def _iban(bban: str, country: str = "FI") -> str:
+    """IBAN with valid check digits for a numeric BBAN (14 digits in Finland)."""
+    letters = "".join(str(ord(ch) - 55) for ch in country)
+    check = 98 - int(bban + letters + "00") % 97
+    return f"{country}{check:02d}{bban}"
+
+
+def _purchase_price(list_price: int) -> int:
+    """What a product costs the company: 55 % of its list price (the product records say so,
+    and goods sold are bought back at it)."""
+    return list_price * 55 // 100
+
+
+def _convert(cents: int, rate: int) -> int:
+    """EUR cents in a currency at `rate` (units per EUR x 10^4), half away from zero."""
+    v = (abs(cents) * rate + 5_000) // 10_000
+    return v if cents >= 0 else -v
+
+
+def _lines_in_currency(sums: list[int], total: int, rate: int) -> list[int]:
+    """Line sums of a foreign-currency document in its currency: each converted at the rate,
+    the last absorbing the rounding so they add up to the document's foreign amount (Netvisor's
+    lines are in the invoice's currency, and the invoice amount equals its lines)."""
+    out = [_convert(c, rate) for c in sums]
+    if out:
+        out[-1] += total - sum(out)
+    return out
+
+
+def _to_eur(cents: int, rate: int) -> int:
+    """Foreign cents in EUR at `rate` (units per EUR x 10^4), half away from zero."""
+    v = (abs(cents) * 20_000 + rate) // (2 * rate)
+    return v if cents >= 0 else -v
 
 
 def y_tunnus(number: int) -> str:
@@ -292,7 +430,8 @@ def y_tunnus(number: int) -> str:
 
 
 def _slug(text: str) -> str:
-    table = str.maketrans({"ä": "a", "ö": "o", "å": "a", " ": "", "-": "", ".": "", "'": ""})
+    table = str.maketrans({"ä": "a", "ö": "o", "å": "a", "ü": "u", "é": "e", " ": "", "-": "",
+                           ".": "", "'": ""})  # fmt: skip
     return text.lower().translate(table)
 
 
@@ -423,6 +562,18 @@ class Company:
         self._so_number = 5000
         self._po_number = 100
         self._voucher_numbers: dict[int, int] = {}
+        # Running state of the books that later postings derive from.
+        self._pool = [0, 0, 0]  # cost of sales not yet bought back, cents per pool
+        self._overhead_budget = 0  # cents the sales have funded for overheads, not yet spent
+        self._machinery = 0  # book value of 1160 (set from the plan below)
+        self._depreciation_months = 0  # months of 1040's straight line done
+        self._loan = 0  # outstanding on 2400
+        self._closing_lines: dict[int, list[tuple[int, int]]] = {}  # TP voucher -> lines
+        self._closing_of_year: dict[int, int] = {}  # closed year -> its TP voucher
+        self._year_result: dict[int, dict[int, int]] = {}  # closed, not yet transferred
+        self._fx_cache: dict[tuple[int, int], int] = {}
+        self._vend_by_cat: list[list[int]] = [[] for _ in N.VENDOR_CATEGORIES]
+        self._vend_facts: list[tuple[tuple, str, int, str, bool, int, str]] = []
         rc = random.Random(_mix(seed, 30, 0, 0))
         owner = rc.choice(N.SURNAME_GENITIVES)
         self.name = f"{owner} Kahvipaahtimo Oy"
@@ -431,6 +582,9 @@ class Company:
         self._init_dimensions()
         self._init_people(rc)
         self._init_products()
+        self.plan = self._plan()
+        self._machinery = self.plan.machinery
+        self._loan = self.plan.loan
         self._deb = [array("q") for _ in self._acc_numbers]
         self._kre = [array("q") for _ in self._acc_numbers]
         self._balance_cache: tuple[int, list[list[int]]] | None = None
@@ -479,6 +633,12 @@ class Company:
                 self._acc_index[number] = len(self._acc_numbers)
                 self._acc_numbers.append(number)
                 self._acc_keys.append(key)
+        # The income-statement accounts, which the year-end closing zeroes.
+        self._pl_accounts = [
+            self._acc_index[a["number"]]
+            for a in self.accounts
+            if a["number"] and not a["iscumulative"]
+        ]  # fmt: skip
         by_key = {a["netvisorkey"]: a for a in self.accounts}
         for a in reversed(self.accounts):  # children come after parents: extend EndSort upwards
             father = by_key.get(a["fathernetvisorkey"])
@@ -555,6 +715,52 @@ class Company:
             lo, hi = cats[cat][6]
             self._prod_price.append(r.randrange(lo // 10, hi // 10) * 10)
             self._prod_name.append(stem if n < len(stems) else f"{stem} {n // len(stems) + 1}")
+
+    def _plan(self) -> Plan:
+        """Size the fixed costs and the opening balance sheet from the expected gross margin.
+
+        An average invoice has two lines of a uniformly drawn product (favourites are spread
+        evenly over the catalogue), 4.5 units of kg/h/pkt products and 2 of the others, at
+        98.5 % of list (the occasional 10 % off); about 5 % of the invoices are credited or
+        deleted as drafts, taking their cost with them.
+        """
+        cats = N.PRODUCT_CATEGORIES
+        n = self.spec.products
+        sales = cost = 0  # over the catalogue, per line x 10 (quantities in tenths)
+        for p in range(n):
+            cat = self._prod_cat[p]
+            qty10 = 45 if cats[cat][2] in ("kg", "h", "pkt") else 20
+            net = qty10 * self._prod_price[p] * 985 // 1000
+            sales += net
+            if _CAT_POOL[cat] == 2:
+                cost += net * _SERVICE_COST_PERMILLE // 1000
+            else:
+                cost += qty10 * _purchase_price(self._prod_price[p])
+        invoices100 = round(self.spec.sales_per_day * _MONTH_DAYS_100)
+        margin = (sales - cost) * 95 * 2 * invoices100 // (10 * n * 100 * 100)
+        share = {k: margin * v // 1000 for k, v in _PLAN_SHARES.items()}
+        side = 10_000 + _PENSION + _HEALTH + _OTHER_SOCIAL
+        gross = share["payroll"] * 10_000 // side
+        employees = max(1, (gross + _MEAN_SALARY // 2) // _MEAN_SALARY)
+        mean = gross // employees
+        # Overhead invoices average 1.36 lines of their category's mean; their expected rate
+        # spends the budget the expected margin funds.
+        invoice = sum(
+            w * sum(N.VENDOR_CATEGORIES[c][4]) * 1.3635 / 2
+            for c, w in zip(_OVERHEAD_CATS, _OVERHEAD_WEIGHTS, strict=True)
+        ) / sum(_OVERHEAD_WEIGHTS)
+        overhead_per_day = margin * _OVERHEAD_PERMILLE / 1000 / invoice / (_MONTH_DAYS_100 / 100)
+        return Plan(
+            gross_margin=margin,
+            employees=employees,
+            salary_range=(mean * 85 // 100, mean * 115 // 100),
+            rent=share["rent"] // 1000 * 1000,
+            overhead_per_day=overhead_per_day,
+            opening_bank=share["bank"] // 100_000 * 100_000,
+            machinery=share["machinery"] // 100_000 * 100_000,
+            intangible=share["intangible"] // 100_000 * 100_000,
+            loan=share["loan"] // 100_000 * 100_000,
+        )
 
     # ------------------------------------------------------------------ public API
 
@@ -642,12 +848,17 @@ class Company:
             for i, y in enumerate(range(self.start_date.year, self.today.year + 1))
         ]  # fmt: skip
 
+    def _lock_date(self, today: date) -> date:
+        """Books are locked up to the end of the month before last (VAT filed monthly). The
+        months up to it were closed at their end and never change (`_close_day`)."""
+        lock = today.replace(day=1) - timedelta(days=1)
+        lock = lock.replace(day=1) - timedelta(days=1)
+        return max(lock, self.start_date - timedelta(days=1))
+
     @property
     def period_lock_information(self) -> dict:
         """Books are locked up to the end of the month before last (VAT filed monthly)."""
-        lock = self.today.replace(day=1) - timedelta(days=1)
-        lock = lock.replace(day=1) - timedelta(days=1)
-        lock = max(lock, self.start_date - timedelta(days=1))
+        lock = self._lock_date(self.today)
         return {
             "accountingperiodlockdate": lock,
             "vatperiodlockdate": lock,
@@ -691,7 +902,12 @@ class Company:
                         "purchase_orders"):  # fmt: skip
                 out[kind[:-1] + "_lines"] = lines
             elif kind == "vouchers":
-                out["voucher_lines"] = lines
+                # what the records hold: some invalidated vouchers come without lines
+                out["voucher_lines"] = lines - sum(
+                    t.nlines[v]
+                    for v in range(len(t))
+                    if t.status[v] and not t.deleted[v] and self._voucher_quirks(v)[2]
+                )
         vt = self._t[K_VO]
         out["vouchers_invalidated"] = sum(
             1 for dl, st in zip(vt.deleted, vt.status, strict=True) if not dl and st
@@ -733,6 +949,7 @@ class Company:
             self._simulate_day(day, summary)
             if changes:
                 self._random_changes(day, summary)
+            self._close_day(day)
         for kind, t, n in zip(KINDS, self._t, before, strict=True):
             summary["created"][kind] = len(t) - n
         self._cache.clear()
@@ -759,7 +976,10 @@ class Company:
         spec = self.spec
         si, pi, so, po = self._t[K_SI], self._t[K_PI], self._t[K_SO], self._t[K_PO]
         if day == self._start:
-            self._post_manual(day, SRC_OPENING, spec.opening_bank_cents, 0, base + 7 * 3600)
+            self._post_manual(day, SRC_OPENING, self.plan.opening_bank, 0, base + 7 * 3600)
+        # 0. a new year begins with the result transfer of the year closed last night
+        if d.month == 1 and d.day == 1 and d.year - 1 in self._year_result:
+            self._transfer_result(d.year - 1, base + 6 * 3600)
         # 1. events due today, in the order they were scheduled
         for event, i, arg in self._events.pop(day, ()):
             sec = base + r.randrange(8 * 3600, 18 * 3600)
@@ -782,8 +1002,8 @@ class Company:
                 elif event == E_SPAY:
                     open_ = si.amount[i] - si.paid[i]
                     if open_ > 0 and st != SI_UNSENT:
-                        amount = open_ if arg == 0 else max(1, open_ // 2)
-                        self._sales_payment(day, i, amount, sec, summary)
+                        cleared = max(1, open_ // 2) if arg == PAY_HALF else open_
+                        self._sales_payment(day, i, cleared, arg == PAY_DISCOUNT, sec, summary)
                 elif event == E_CREDIT and si.paid[i] == 0 and st != SI_UNSENT:
                     self._credit_note(day, i, sec, summary)
             elif event in (E_PAPPROVE, E_PACCEPT, E_PPAY, E_PREPOST):
@@ -811,16 +1031,29 @@ class Company:
                 self._post_manual(day, SRC_PAYROLL_TAX, arg, 0, sec)
             elif event == E_VAT_PAY and arg:
                 self._post_manual(day, SRC_VAT_PAY, arg, 0, sec)
+            elif event == E_TAX_PAY and arg:
+                self._post_manual(day, SRC_TAX_PAY, arg, 0, sec)
         # 2. new documents
         factor = 1.0 if _business_day(d) else 0.1
         month_share = 1 / 30
         for _ in range(_count(r, spec.new_customers_per_month * month_share)):
             self._new_customer(day, base + r.randrange(8 * 3600, 18 * 3600))
-        n_cust, n_vend, n_prod = len(self._t[K_CUST]), len(self._t[K_VEND]), spec.products
+        n_cust, n_prod = len(self._t[K_CUST]), spec.products
         for _ in range(_count(r, spec.sales_per_day * factor)):
             self._new_sales_invoice(day, r, r.randrange(n_cust), n_prod)
-        for _ in range(_count(r, spec.purchases_per_day * factor)):
-            self._new_purchase_invoice(day, r, r.randrange(n_vend))
+        landlords = self._vend_by_cat[_RENT_CAT]
+        if d.day == 1 and landlords:
+            self._new_purchase_invoice(day, r, landlords[0], self.plan.rent)
+        for _ in range(_count(r, spec.goods_purchases_per_day * factor)):
+            self._replenish(day, r)
+        for _ in range(_count(r, self.plan.overhead_per_day * _OVERHEAD_HEADROOM * factor)):
+            if self._overhead_budget <= 0:
+                break
+            cat = r.choices(_OVERHEAD_CATS, _OVERHEAD_WEIGHTS)[0]
+            vendors = self._vend_by_cat[cat] or self._vend_by_cat[_OVERHEAD_CATS[0]]
+            if vendors:
+                vend = vendors[r.randrange(len(vendors))]
+                self._overhead_budget -= self._new_purchase_invoice(day, r, vend)
         for _ in range(_count(r, spec.sales_orders_per_day * factor)):
             sec = base + r.randrange(8 * 3600, 18 * 3600)
             cust = r.randrange(n_cust)
@@ -831,44 +1064,183 @@ class Company:
             so.ref2[i] = n_prod
             self._schedule(day + r.randint(1, 5), E_SO, i, 1)
             self._schedule(day + r.randint(6, 15), E_SO, i, 2)
+        n_vend = len(self._t[K_VEND])
         for _ in range(_count(r, spec.purchase_orders_per_day * factor)):
             sec = base + r.randrange(8 * 3600, 18 * 3600)
             vend = r.randrange(n_vend)
             i = len(po)
             self._po_number += 1
-            amount, nl = self._totals(self._purchase_lines(K_PO, po.key(i), 1, vend))
+            amount, nl = self._purchase_total(vend, self._purchase_lines(K_PO, po.key(i), 1, vend))
             po.append(day, vend, _NO, _NO, 1, 0, amount, 0, sec, self._po_number, nl)
             step = day
             for status in range(1, 5):
                 step += r.randint(1, 7)
                 self._schedule(step, E_PO, i, status)
-        # 3. month end: payroll and VAT settlement
+        # A few payments a month match no invoice (no reference, a wrong one): advances.
+        for _ in range(_count(r, 0.1 * min(spec.sales_per_day / 5.5, 3.0) * factor)):
+            self._unmatched_payment(day, r, base + r.randrange(8 * 3600, 18 * 3600))
+        # 3. the loan's monthly instalment and interest
+        if d.day == _LOAN_DAY and self._loan > 0:
+            interest = (self._loan * _LOAN_INTEREST_PERCENT + 600) // 1200
+            instalment = min(self._loan, self.plan.loan // _LOAN_MONTHS)
+            self._loan -= instalment
+            self._post_manual(day, SRC_LOAN, instalment, interest, base + 9 * 3600)
+        # 4. month end: suppliers' collective invoices for what is left, payroll, depreciation
         if (d + timedelta(days=1)).day == 1:
+            for pool in range(len(self._pool)):
+                self._replenish(day, r, pool)
             sec = base + 16 * 3600
-            gross = sum(r.randrange(300_000, 420_000) for _ in range(spec.employees))
+            lo, hi = self.plan.salary_range
+            gross = sum(r.randrange(lo, hi) for _ in range(self.plan.employees))
             self._post_manual(day, SRC_SALARY, gross, 0, sec)
             self._schedule((_add_months(d, 1).replace(day=12)).toordinal(), E_PAYROLL_TAX, 0,
                            gross)  # fmt: skip
-            first = d.replace(day=1).toordinal() - self._start
-            last = day - self._start + 1
-            a_vat, a_rec = self._acc_index["2939"], self._acc_index["1763"]
-            sales_vat = sum(self._kre[a_vat][first:last]) - sum(self._deb[a_vat][first:last])
-            purchase_vat = sum(self._deb[a_rec][first:last]) - sum(self._kre[a_rec][first:last])
-            self._post_manual(day, SRC_VAT, sales_vat, purchase_vat, sec + 60)
-            self._schedule((_add_months(d, 2).replace(day=12)).toordinal(), E_VAT_PAY, 0,
-                           sales_vat - purchase_vat)  # fmt: skip
+            self._depreciate(day, sec + 60)
+
+    def _close_day(self, day: int) -> None:
+        """After the last change of a month's last day, close the month: settle its VAT from
+        the final sums (payable on the 12th of the month after next) and, in December, book the
+        year's income tax.
+
+        A closed month never changes again (`_random_changes` and reposts stay within the
+        current month), so the settlement clears 2939 and 1763 for good, and a month synced
+        after its close is what the warehouse finds once the lock passes it. Settling later,
+        when the lock passes the month, would add a voucher to a locked period after the fact:
+        every re-sync of that month would report it as a locked change.
+        """
+        d = date.fromordinal(day)
+        if (d + timedelta(days=1)).day != 1:
+            return
+        sec = day * _DAY + 19 * 3600 + 1800  # after the day's changes, before the 20:00 clock
+        pos = day - self._start + 1
+        a_vat, a_rec = self._acc_index["2939"], self._acc_index["1763"]
+        sales_vat = sum(self._kre[a_vat][:pos]) - sum(self._deb[a_vat][:pos])
+        purchase_vat = sum(self._deb[a_rec][:pos]) - sum(self._kre[a_rec][:pos])
+        if sales_vat or purchase_vat:
+            self._post_manual(day, SRC_VAT, sales_vat, purchase_vat, sec)
+            due = _add_months(d, 2).replace(day=12).toordinal()
+            self._schedule(due, E_VAT_PAY, 0, sales_vat - purchase_vat)
+        if d.month == 12:
+            self._income_tax(d.year, sec + 60)
+
+    def _income_tax(self, year: int, sec: int) -> None:
+        """Income tax on the year's profit before taxes, dated 31 December (memo voucher); the
+        year's income-statement balances, tax included, are kept for the result transfer.
+
+        The year's balances come from the daily sums of its days, less last year's TP voucher
+        (dated 1 January of this year, it belongs to last year's result).
+        """
+        first = max(date(year, 1, 1).toordinal(), self._start) - self._start
+        last = date(year, 12, 31).toordinal() - self._start + 1
+        deb, kre = self._deb, self._kre
+        result = {a: sum(deb[a][first:last]) - sum(kre[a][first:last]) for a in self._pl_accounts}
+        previous = self._closing_of_year.get(year - 1)
+        if previous is not None:
+            for a, cents in self._closing_lines[previous]:
+                if a in result:
+                    result[a] -= cents
+        profit = -sum(result.values())
+        tax = profit * _INCOME_TAX_PERCENT // 100 if profit > 0 else 0
+        if tax:
+            self._post_manual(date(year, 12, 31).toordinal(), SRC_INCOME_TAX, tax, 0, sec)
+            result[self._acc_index["9900"]] += tax
+            # The year's tax is paid in one go (no prepayments are simulated).
+            self._schedule(date(year + 1, 2, 23).toordinal(), E_TAX_PAY, 0, tax)
+        self._year_result[year] = result
+
+    def _transfer_result(self, year: int, sec: int) -> None:
+        """One TP voucher dated 1 January that reverses every income-statement account's
+        balance of the closed year and books the result to 2250 (retained earnings)."""
+        result = self._year_result.pop(year)
+        lines = [(a, -b) for a, b in result.items() if b]
+        lines.append((self._acc_index["2250"], sum(result.values())))
+        vo = self._t[K_VO]
+        day = date(year + 1, 1, 1).toordinal()
+        v = vo.append(day, SRC_CLOSING, _NO, year, 0, V_VALID, -sum(result.values()), 0, sec,
+                      self._voucher_number(day), 0)  # fmt: skip
+        self._closing_lines[v] = lines
+        vo.nlines[v] = self._post(v, 1)
+        self._closing_of_year[year] = v
+
+    def _depreciate(self, day: int, sec: int) -> None:
+        """Planned depreciation of the month: machinery 25 % a year of its book value (a twelfth
+        a month), intangible rights straight line over five years of their opening value."""
+        opening = self.plan.intangible
+        machinery = (self._machinery * 25 + 600) // 1200
+        self._machinery -= machinery
+        self._depreciation_months += 1
+        k = self._depreciation_months
+        intangible = 0
+        if k <= 60:
+            intangible = opening * k // 60 - opening * (k - 1) // 60
+        if machinery or intangible:
+            self._post_manual(day, SRC_DEPRECIATION, machinery, intangible, sec)
+
+    def _fx_rate(self, currency: int, day: int) -> int:
+        """Units of `currency` per EUR x 10^4 in the month of `day`: the mean moved up to 2.5 %
+        by a seeded draw per month, so invoice and payment months usually differ a little."""
+        if not currency:
+            return 10_000
+        d = date.fromordinal(day)
+        key = (currency, d.year * 12 + d.month)
+        rate = self._fx_cache.get(key)
+        if rate is None:
+            r = random.Random(_mix(self.seed, 32, currency, key[1]))
+            rate = _FX_MEAN[currency] * (1000 + r.randint(-25, 25)) // 1000
+            self._fx_cache[key] = rate
+        return rate
 
     def _new_customer(self, day: int, sec: int) -> None:
+        """About one customer in 25 is foreign (Swedish in EU sales or American in export, each
+        invoicing in its own currency). The first ten are domestic, so the tiny company (eight
+        customers, the checks' end-to-end subject) stays all-domestic."""
         t = self._t[K_CUST]
-        r = random.Random(_mix(self.seed, K_CUST, len(t), 0))
+        i = len(t)
+        r = random.Random(_mix(self.seed, K_CUST, i, 0))
         term = r.choices(range(len(PAYMENT_TERMS)), _TERM_WEIGHTS)[0]
-        t.append(day, term, _NO, _NO, 1, 1, 0, 0, sec, 0, 0)
+        country = (1, 1, 2)[(i // 25) % 3] if i % 25 == 10 + self.seed % 15 else 0
+        t.append(day, term, _NO, country, 1, 1, 0, 0, sec, 0, 0)
 
     def _new_vendor(self, day: int, sec: int) -> None:
+        """One vendor in 20 past the first eleven (one per category) is foreign, with a profile
+        of names.FOREIGN_VENDORS in turn: its country, currency, account and VAT treatment."""
         t = self._t[K_VEND]
-        r = random.Random(_mix(self.seed, K_VEND, len(t), 0))
-        cat = len(t) % len(N.VENDOR_CATEGORIES) if len(t) < 11 else r.randrange(11)
-        t.append(day, cat, _NO, _NO, 1, 1, 0, 0, sec, 0, 0)
+        i = len(t)
+        r = random.Random(_mix(self.seed, K_VEND, i, 0))
+        cat = i % len(N.VENDOR_CATEGORIES) if i < 11 else r.randrange(11)
+        profile = 0
+        if i >= 11 and i % 20 == 11 + self.seed % 9:
+            profile = 1 + (i // 20) % len(N.FOREIGN_VENDORS)
+            cat = N.FOREIGN_VENDORS[profile - 1][1]
+        t.append(day, cat, _NO, profile, 1, 1, 0, 0, sec, 0, 0)
+        self._vend_by_cat[cat].append(i)
+        self._vend_facts.append(self._vendor_profile(i))
+
+    def _vendor_facts(self, vend: int) -> tuple[tuple, str, int, str, bool, int, str]:
+        """(category, expense account, VAT tenths, VAT code, reverse charge, currency index,
+        country) of a vendor: its category's for a domestic one, its profile's for a foreign."""
+        return self._vend_facts[vend]
+
+    def _vendor_profile(self, vend: int) -> tuple[tuple, str, int, str, bool, int, str]:
+        """The facts of `_vendor_facts`, worked out once when the vendor is created."""
+        t = self._t[K_VEND]
+        cat = N.VENDOR_CATEGORIES[t.party[vend]]
+        profile = t.ref2[vend]
+        if not profile:
+            return cat, cat[1], cat[2], "KOOS" if cat[2] else "NONE", False, 0, "FI"
+        country, _c, account, vat10, code, _stems = N.FOREIGN_VENDORS[profile - 1]
+        currency = CURRENCIES.index(N.FOREIGN_COUNTRIES[country][1])
+        return cat, account, vat10, code, code in ("EUPO", "EUOS"), currency, country
+
+    @staticmethod
+    def _sales_account(currency: int, cat: int, vat10: int) -> tuple[str, str]:
+        """(revenue account, VAT code) of a sales line: EU sales and exports are VAT 0 % on
+        their own accounts (a customer's currency index doubles as its country index)."""
+        if currency == 1:
+            return "3360", "EUMY"
+        if currency == 2:
+            return "3380", "NONE"
+        return N.PRODUCT_CATEGORIES[cat][4], "KOMY" if vat10 else "NONE"
 
     def _sales_lines(self, kind: int, key: int, ver: int, cust: int, n_prod: int) -> list[tuple]:
         """Lines of a sales invoice/order version: (product, qty, unit cents, vat10, net, vat,
@@ -877,6 +1249,7 @@ class Company:
         cats = N.PRODUCT_CATEGORIES
         lines = []
         favourite = cust % n_prod
+        domestic = not self._t[K_CUST].ref2[cust]
         for _ in range(_NLINES[int(r.random() * 10)]):
             p = favourite if r.random() < 0.3 else int(r.random() * n_prod)
             cat = self._prod_cat[p]
@@ -885,32 +1258,50 @@ class Company:
             price = self._prod_price[p]
             if r.random() < 0.15:  # occasional negotiated price
                 price = price * 9 // 10
-            vat10 = cats[cat][3]
+            vat10 = cats[cat][3] if domestic else 0
             net = qty * price
             project = int(r.random() * len(_PROJECTS)) if r.random() < 0.25 else -1
             lines.append((p, qty, price, vat10, net, _vat(net, vat10), _CAT_CC[cat], project))
         return lines
 
-    def _purchase_lines(self, kind: int, key: int, ver: int, vend: int) -> list[tuple]:
+    def _purchase_lines(self, kind: int, key: int, ver: int, vend: int,
+                        target: int = -1) -> list[tuple]:  # fmt: skip
         """Lines of a purchase invoice/order version: (description index, qty, unit cents,
-        vat10, net, vat, cost centre, project or -1)."""
+        vat10, net, vat, cost centre, project or -1). With a `target` (net cents: rent, or the
+        cost of sales to buy back) the lines split it; a corrected version moves it up to 3 %."""
         r = random.Random(_mix(self.seed, kind, key, ver))
-        cat = N.VENDOR_CATEGORIES[self._t[K_VEND].party[vend]]
+        cat, _account, vat10, _code, _reverse, _cur, _country = self._vendor_facts(vend)
         lo, hi = cat[4]
         lines = []
-        for _ in range(1 + int(r.random() * r.random() * 3)):
-            qty = 1 if r.random() < 0.7 else 2 + int(r.random() * 5)
-            price = (lo + int(r.random() * (hi - lo))) // qty
+        n = 1 + int(r.random() * r.random() * 3)
+        left = target
+        if target > 0 and ver > 1:
+            left = target * (970 + int(r.random() * 61)) // 1000
+        for k in range(n):
+            if target > 0:
+                share = left if k == n - 1 else left * (30 + int(r.random() * 50)) // 100
+                left -= share
+                qty = 1 if cat[1] == "7010" or r.random() < 0.6 else 2 + int(r.random() * 5)
+                price = max(1, share // qty)
+            else:
+                qty = 1 if r.random() < 0.7 else 2 + int(r.random() * 5)
+                price = (lo + int(r.random() * (hi - lo))) // qty
             net = qty * price
             cc = 4 if cat[1].startswith("4") else 3
             project = int(r.random() * len(_PROJECTS)) if r.random() < 0.2 else -1
-            lines.append((int(r.random() * len(cat[3])), qty, price, cat[2], net,
-                          _vat(net, cat[2]), cc, project))  # fmt: skip
+            lines.append((int(r.random() * len(cat[3])), qty, price, vat10, net,
+                          _vat(net, vat10), cc, project))  # fmt: skip
         return lines
 
     @staticmethod
     def _totals(lines: list[tuple]) -> tuple[int, int]:
         return sum(ln[4] + ln[5] for ln in lines), len(lines)
+
+    def _purchase_total(self, vend: int, lines: list[tuple]) -> tuple[int, int]:
+        """(amount, line count): a reverse-charged invoice carries no VAT, its amount is net."""
+        if self._vendor_facts(vend)[4]:
+            return sum(ln[4] for ln in lines), len(lines)
+        return self._totals(lines)
 
     def _si_lines(self, i: int, ver: int | None = None) -> list[tuple]:
         """Lines of sales invoice i at `ver` (default: current); a credit note negates its
@@ -933,9 +1324,10 @@ class Company:
         self._si_number += 1
         si.append(day, cust, _NO, _NO, 1, SI_UNSENT, amount, 0, sec, self._si_number, nl)
         si.ref[i] = self._post_document(day, SRC_SI, i, 1, sec)
+        self._cost_of_sales(lines, 1)
         self._schedule(day + 1 + (r.random() < 0.2), E_SEND, i)
-        term = PAYMENT_TERMS[self._t[K_CUST].party[cust]][2]
-        due = day + term
+        term = PAYMENT_TERMS[self._t[K_CUST].party[cust]]
+        due = day + term[2]
         self._schedule(due + 1, E_DUE, i)
         self._schedule(due + 14, E_REMIND, i)
         u = r.random()
@@ -944,25 +1336,60 @@ class Company:
         elif u < 0.07:
             pass  # never paid: ends overdue / reminded
         elif u < 0.10:
-            self._schedule(due + r.randint(-3, 5), E_SPAY, i, 1)
-            self._schedule(due + r.randint(10, 40), E_SPAY, i, 0)
+            self._schedule(due + r.randint(-3, 5), E_SPAY, i, PAY_HALF)
+            self._schedule(due + r.randint(10, 40), E_SPAY, i, PAY_FULL)
+        elif term[3] and r.random() < _CASH_DISCOUNT_TAKERS:
+            self._schedule(day + r.randint(4, term[3]), E_SPAY, i, PAY_DISCOUNT)
         else:
             delay = round(r.gauss(1, 6))
-            self._schedule(max(day + 2, due + delay), E_SPAY, i, 0)
+            self._schedule(max(day + 2, due + delay), E_SPAY, i, PAY_FULL)
 
-    def _new_purchase_invoice(self, day: int, r: random.Random, vend: int) -> None:
+    def _cost_of_sales(self, lines: list[tuple], sign: int) -> None:
+        """Add (1: sold) or take back (-1: credited, deleted) the lines' cost to the pools, and
+        their share of the overhead budget."""
+        pool = self._pool
+        margin = 0
+        for p, qty, _price, _vat10, net, *_ in lines:
+            cat = self._prod_cat[p]
+            if _CAT_POOL[cat] == 2:
+                cost = abs(net) * _SERVICE_COST_PERMILLE // 1000
+            else:
+                cost = abs(qty) * _purchase_price(self._prod_price[p])
+            pool[_CAT_POOL[cat]] += sign * cost
+            margin += abs(net) - cost
+        self._overhead_budget += sign * (margin * _OVERHEAD_PERMILLE // 1000)
+
+    def _replenish(self, day: int, r: random.Random, pool: int | None = None) -> None:
+        """Buy back a pool of cost of sales (default: the largest) from a vendor of its
+        category."""
+        if pool is None:
+            pool = max(range(len(self._pool)), key=self._pool.__getitem__)
+        target = self._pool[pool]
+        vendors = self._vend_by_cat[_POOL_VENDOR_CAT[pool]]
+        if target < _MIN_REPLENISHMENT or not vendors:
+            return
+        self._pool[pool] = 0
+        self._new_purchase_invoice(day, r, vendors[r.randrange(len(vendors))], target)
+
+    def _new_purchase_invoice(self, day: int, r: random.Random, vend: int,
+                              target: int = -1) -> int:  # fmt: skip
+        """Create and post a purchase invoice; returns its net cents."""
         pi = self._t[K_PI]
         sec = day * _DAY + r.randrange(8 * 3600, 18 * 3600)
         i = len(pi)
-        amount, nl = self._totals(self._purchase_lines(K_PI, pi.key(i), 1, vend))
+        lines = self._purchase_lines(K_PI, pi.key(i), 1, vend, target)
+        amount, nl = self._purchase_total(vend, lines)
         number = r.randrange(10_000, 99_999_999)
-        pi.append(day, vend, _NO, _NO, 1, 0, amount, 0, sec, number, nl)
+        pi.append(day, vend, _NO, target, 1, 0, amount, 0, sec, number, nl)
         pi.ref[i] = self._post_document(day, SRC_PI, i, 1, sec)
         self._schedule(day + r.randint(1, 3), E_PAPPROVE, i)
         self._schedule(day + r.randint(4, 8), E_PACCEPT, i)
         if r.random() < 0.05:
-            self._schedule(day + r.randint(1, 3), E_PREPOST, i)
+            repost = day + r.randint(1, 3)
+            if date.fromordinal(repost).month == date.fromordinal(day).month:  # month closes
+                self._schedule(repost, E_PREPOST, i)
         self._schedule(day + self._vendor_term(vend), E_PPAY, i)
+        return sum(ln[4] for ln in lines)
 
     def _vendor_term(self, vend: int) -> int:
         return (14, 21, 30, 14)[vend % 4]
@@ -975,25 +1402,70 @@ class Company:
         si.append(day, si.party[o], _NO, o, si.ver[o], SI_PAID, amount, amount, sec,
                   self._si_number, si.nlines[o], F_CREDIT_NOTE)  # fmt: skip
         si.ref[i] = self._post_document(day, SRC_SI, i, si.ver[o], sec)
+        self._cost_of_sales(self._si_lines(o), -1)  # the goods come back
         si.flags[o] |= F_CREDITED
         si.paid[o] = si.amount[o]
         si.status[o] = SI_PAID
         self._edit(K_SI, o, sec, summary)
 
-    def _sales_payment(self, day: int, inv: int, amount: int, sec: int, summary: dict) -> None:
+    def _sales_payment(self, day: int, inv: int, cleared: int, discount: bool, sec: int,
+                       summary: dict) -> None:  # fmt: skip
+        """Book a payment that clears `cleared` cents of the invoice's receivable.
+
+        A payment's `amount` is the cash received, its `paid` the receivable it clears. A
+        foreign customer pays the invoice's foreign amount, which buys fewer or more euros at
+        the payment month's rate (the difference is 3580's). A customer on a discount term
+        paying within its days deducts the discount; its VAT share (the invoice's VAT ratio)
+        goes back to 2939. The extra figure (foreign amount, discount VAT) is `number`.
+        """
         sp, si = self._t[K_SP], self._t[K_SI]
-        i = sp.append(day, si.party[inv], inv, _NO, 1, 0, amount, 0, sec, 0, 0)
+        cust = si.party[inv]
+        currency = self._t[K_CUST].ref2[cust]
+        kind, cash, extra = SP_PLAIN, cleared, 0
+        if currency:
+            kind = SP_FX
+            extra = _convert(cleared, self._fx_rate(currency, si.date[inv]))
+            cash = _to_eur(extra, self._fx_rate(currency, day))
+        elif discount and si.paid[inv] == 0:
+            term = PAYMENT_TERMS[self._t[K_CUST].party[cust]]
+            if day <= si.date[inv] + term[3]:
+                kind = SP_DISCOUNT
+                rebate = (cleared * int(term[4] * 10) + 500) // 1000
+                vat = sum(ln[5] for ln in self._si_lines(inv))
+                extra = (2 * rebate * vat + si.amount[inv]) // (2 * si.amount[inv])
+                cash = cleared - rebate
+        i = sp.append(day, cust, inv, _NO, 1, kind, cash, cleared, sec, extra, 0)
         sp.ref2[i] = self._post_document(day, SRC_SP, i, 1, sec)
-        si.paid[inv] += amount
+        si.paid[inv] += cleared
         if si.paid[inv] >= si.amount[inv]:
             si.status[inv] = SI_PAID
         self._edit(K_SI, inv, sec, summary)
 
-    def _purchase_payment(self, day: int, inv: int, amount: int, sec: int, summary: dict) -> None:
+    def _unmatched_payment(self, day: int, r: random.Random, sec: int) -> None:
+        """Money from a customer that matches no invoice: an advance on 2861, left unallocated
+        (allocating advances is bookkeeping the simulation does not do)."""
+        sp = self._t[K_SP]
+        amount = r.randrange(50, 2500) * 100  # advances come in round euros
+        i = sp.append(day, r.randrange(len(self._t[K_CUST])), _NO, _NO, 1, SP_UNMATCHED, amount,
+                      0, sec, 0, 0)  # fmt: skip
+        sp.ref2[i] = self._post_document(day, SRC_SP, i, 1, sec)
+
+    def _purchase_payment(self, day: int, inv: int, cleared: int, sec: int,
+                          summary: dict) -> None:  # fmt: skip
+        """Pay `cleared` cents of a purchase invoice; in the vendor's currency the euros paid
+        follow the payment month's rate (the difference is 4370's), `number` keeps the
+        foreign sum."""
         pp, pi = self._t[K_PP], self._t[K_PI]
-        i = pp.append(day, pi.party[inv], inv, _NO, 1, 0, amount, 0, sec, 0, 0)
+        vend = pi.party[inv]
+        currency = self._vendor_facts(vend)[5]
+        kind, cash, foreign = PP_PLAIN, cleared, cleared
+        if currency:
+            kind = PP_FX
+            foreign = _convert(cleared, self._fx_rate(currency, pi.date[inv]))
+            cash = _to_eur(foreign, self._fx_rate(currency, day))
+        i = pp.append(day, vend, inv, _NO, 1, kind, cash, cleared, sec, foreign, 0)
         pp.ref2[i] = self._post_document(day, SRC_PP, i, 1, sec)
-        pi.paid[inv] += amount
+        pi.paid[inv] += cleared
         self._edit(K_PI, inv, sec, summary)
 
     def _repost(self, kind: int, i: int, sec: int, summary: dict) -> None:
@@ -1004,7 +1476,8 @@ class Company:
             amount, nl = self._totals(self._si_lines(i))
             src = SRC_SI
         else:
-            amount, nl = self._totals(self._purchase_lines(K_PI, t.key(i), t.ver[i], t.party[i]))
+            lines = self._purchase_lines(K_PI, t.key(i), t.ver[i], t.party[i], t.ref2[i])
+            amount, nl = self._purchase_total(t.party[i], lines)
             src = SRC_PI
         t.amount[i], t.nlines[i] = amount, nl
         old = t.ref[i]
@@ -1058,17 +1531,17 @@ class Company:
         ai = self._acc_index
         out: list[tuple] = []
         if src == SRC_SI:
+            si = self._t[K_SI]
             lines = self._si_lines(s, vo.ref2[v])  # the version this voucher was posted for
-            cats = N.PRODUCT_CATEGORIES
+            currency = self._t[K_CUST].ref2[si.party[s]]
             gross = 0
             vat_by_rate: dict[int, int] = {}
             body = []
             for p, _q, _pr, vat10, net, vat, cc, pj in lines:
                 gross += net + vat
                 vat_by_rate[vat10] = vat_by_rate.get(vat10, 0) + vat
-                code = "KOMY" if vat10 else "NONE"
-                body.append((ai[cats[self._prod_cat[p]][4]], -net, vat10, code,
-                             self._prod_name[p], cc, pj))  # fmt: skip
+                account, code = self._sales_account(currency, self._prod_cat[p], vat10)
+                body.append((ai[account], -net, vat10, code, self._prod_name[p], cc, pj))
             out.append((ai["1700"], gross, None, "-", "Myyntisaamiset", -1, -1))
             out.extend(body)
             for vat10, vat in vat_by_rate.items():
@@ -1076,44 +1549,72 @@ class Company:
                     out.append((ai["2939"], -vat, vat10, "-", "Arvonlisävero", -1, -1))
         elif src == SRC_PI:
             pi = self._t[K_PI]
-            lines = self._purchase_lines(K_PI, pi.key(s), vo.ref2[v], pi.party[s])
-            cat = N.VENDOR_CATEGORIES[self._t[K_VEND].party[pi.party[s]]]
-            gross = 0
+            vend = pi.party[s]
+            lines = self._purchase_lines(K_PI, pi.key(s), vo.ref2[v], vend, pi.ref2[s])
+            cat, account, _vat10, code, reverse, _cur, _country = self._vendor_facts(vend)
+            total = 0
             vat_by_rate = {}
             for d_i, _q, _pr, vat10, net, vat, cc, pj in lines:
-                gross += net + vat
+                total += net if reverse else net + vat
                 vat_by_rate[vat10] = vat_by_rate.get(vat10, 0) + vat
-                out.append((ai[cat[1]], net, vat10, "KOOS" if vat10 else "NONE", cat[3][d_i],
-                            cc, pj))  # fmt: skip
+                out.append((ai[account], net, vat10, code, cat[3][d_i], cc, pj))
             for vat10, vat in vat_by_rate.items():
                 if vat:
                     out.append((ai["1763"], vat, vat10, "-", "Arvonlisävero", -1, -1))
-            out.append((ai["2871"], -gross, None, "-", "Ostovelat", -1, -1))
+                    if reverse:  # the buyer owes the VAT it deducts
+                        out.append((ai["2939"], -vat, vat10, "-", "Käännetty verovelvollisuus",
+                                    -1, -1))  # fmt: skip
+            out.append((ai["2871"], -total, None, "-", "Ostovelat", -1, -1))
         elif src == SRC_SP:
-            a = self._t[K_SP].amount[s]
-            out = [(ai["1910"], a, None, "-", "Asiakassuoritus", -1, -1),
-                   (ai["1700"], -a, None, "-", "Asiakassuoritus", -1, -1)]  # fmt: skip
+            sp = self._t[K_SP]
+            cash, cleared, kind, extra = sp.amount[s], sp.paid[s], sp.status[s], sp.number[s]
+            if kind == SP_UNMATCHED:
+                text = "Tunnistamaton suoritus"
+                return [(ai["1910"], cash, None, "-", text, -1, -1),
+                        (ai["2861"], -cash, None, "-", text, -1, -1)]  # fmt: skip
+            out = [(ai["1910"], cash, None, "-", "Asiakassuoritus", -1, -1)]
+            if kind == SP_DISCOUNT:
+                out.append((ai["3500"], cleared - cash - extra, None, "-", "Käteisalennus", -1,
+                            -1))  # fmt: skip
+                if extra:
+                    out.append((ai["2939"], extra, None, "-", "Käteisalennuksen ALV", -1, -1))
+            elif cash != cleared:
+                out.append((ai["3580"], cleared - cash, None, "-", "Kurssiero", -1, -1))
+            out.append((ai["1700"], -cleared, None, "-", "Asiakassuoritus", -1, -1))
         elif src == SRC_PP:
-            a = self._t[K_PP].amount[s]
-            out = [(ai["2871"], a, None, "-", "Ostolaskun maksu", -1, -1),
-                   (ai["1910"], -a, None, "-", "Ostolaskun maksu", -1, -1)]  # fmt: skip
+            pp = self._t[K_PP]
+            cash, cleared = pp.amount[s], pp.paid[s]
+            out = [(ai["2871"], cleared, None, "-", "Ostolaskun maksu", -1, -1)]
+            if cash != cleared:
+                out.append((ai["4370"], cash - cleared, None, "-", "Kurssiero", -1, -1))
+            out.append((ai["1910"], -cash, None, "-", "Ostolaskun maksu", -1, -1))
         elif src == SRC_OPENING:
-            a = vo.amount[v]
-            capital = 250_000
-            out = [(ai["1910"], a, None, "-", "Avaava tase", -1, -1),
-                   (ai["2000"], -capital, None, "-", "Avaava tase", -1, -1),
-                   (ai["2250"], capital - a, None, "-", "Avaava tase", -1, -1)]  # fmt: skip
+            plan = self.plan
+            bank = vo.amount[v]
+            capital, loan = self.spec.share_capital_cents, plan.loan
+            assets = bank + plan.machinery + plan.intangible
+            opening = (("1910", bank), ("1160", plan.machinery), ("1040", plan.intangible),
+                       ("2400", -loan), ("2000", -capital),
+                       ("2250", capital + loan - assets))  # fmt: skip
+            out = [(ai[n], c, None, "-", "Avaava tase", -1, -1) for n, c in opening if c]
         elif src in (SRC_SALARY, SRC_PAYROLL_TAX):
             g = vo.amount[v]
-            pension = g * 174 // 1000
-            employee_pension = g * 715 // 10_000
+            pension = g * _PENSION // 10_000
+            employee_pension = g * _EMPLOYEE_PENSION // 10_000
+            health = g * _HEALTH // 10_000
+            social = g * _OTHER_SOCIAL // 10_000
             withholding = g * 20 // 100
             if src == SRC_SALARY:
                 out = [
                     (ai["5000"], g, None, "-", "Palkat", 3, -1),
                     (ai["6130"], pension, None, "-", "TyEL-maksut", 3, -1),
+                    (ai["6410"], health, None, "-", "Sairausvakuutusmaksu", 3, -1),
+                    (ai["6300"], social, None, "-", "Työttömyys- ja tapaturmavakuutus", 3, -1),
                     (ai["2931"], -withholding, None, "-", "Ennakonpidätys", -1, -1),
                     (ai["2935"], -(pension + employee_pension), None, "-", "TyEL", -1, -1),
+                    (ai["2937"], -health, None, "-", "Sairausvakuutusmaksu", -1, -1),
+                    (ai["2938"], -social, None, "-", "Työttömyys- ja tapaturmavakuutus", -1,
+                     -1),
                     (ai["1910"], -(g - withholding - employee_pension), None, "-",
                      "Nettopalkat", -1, -1),
                 ]  # fmt: skip
@@ -1121,8 +1622,11 @@ class Company:
                 out = [
                     (ai["2931"], withholding, None, "-", "Ennakonpidätykset", -1, -1),
                     (ai["2935"], pension + employee_pension, None, "-", "TyEL", -1, -1),
-                    (ai["1910"], -(withholding + pension + employee_pension), None, "-",
-                     "Työnantajasuoritukset", -1, -1),
+                    (ai["2937"], health, None, "-", "Sairausvakuutusmaksu", -1, -1),
+                    (ai["2938"], social, None, "-", "Työttömyys- ja tapaturmavakuutus", -1,
+                     -1),
+                    (ai["1910"], -(withholding + pension + employee_pension + health + social),
+                     None, "-", "Työnantajasuoritukset", -1, -1),
                 ]  # fmt: skip
         elif src == SRC_VAT:
             sales_vat, purchase_vat = vo.amount[v], vo.paid[v]
@@ -1135,6 +1639,33 @@ class Company:
             a = vo.amount[v]
             out = [(ai["2946"], a, None, "-", "ALV-maksu", -1, -1),
                    (ai["1910"], -a, None, "-", "ALV-maksu", -1, -1)]  # fmt: skip
+        elif src == SRC_DEPRECIATION:
+            machinery, intangible = vo.amount[v], vo.paid[v]
+            out = [(ai["6800"], machinery + intangible, None, "-", "Suunnitelman mukaiset poistot",
+                    3, -1),
+                   (ai["1160"], -machinery, None, "-", "Koneiden ja kaluston poisto", -1, -1),
+                   (ai["1040"], -intangible, None, "-", "Aineettomien oikeuksien poisto", -1,
+                    -1)]  # fmt: skip
+            out = [ln for ln in out if ln[1]]
+        elif src == SRC_LOAN:
+            instalment, interest = vo.amount[v], vo.paid[v]
+            out = [(ai["2400"], instalment, None, "-", "Lainan lyhennys", -1, -1),
+                   (ai["8400"], interest, None, "-", "Lainan korko", -1, -1),
+                   (ai["1910"], -(instalment + interest), None, "-", "Lainan lyhennys ja korko",
+                    -1, -1)]  # fmt: skip
+            out = [ln for ln in out if ln[1]]
+        elif src == SRC_INCOME_TAX:
+            a = vo.amount[v]
+            out = [(ai["9900"], a, None, "-", "Tilikauden tuloverot", -1, -1),
+                   (ai["2950"], -a, None, "-", "Tuloverovelka", -1, -1)]  # fmt: skip
+        elif src == SRC_CLOSING:
+            result = ai["2250"]
+            out = [(a, cents, None, "-", _CLOSING_TEXT[a == result], -1, -1)
+                   for a, cents in self._closing_lines[v]]  # fmt: skip
+        elif src == SRC_TAX_PAY:
+            a = vo.amount[v]
+            out = [(ai["2950"], a, None, "-", "Tuloveron maksu", -1, -1),
+                   (ai["1910"], -a, None, "-", "Tuloveron maksu", -1, -1)]  # fmt: skip
         return out
 
     def _prefix_sums(self) -> list[tuple[list[int], list[int]]]:
@@ -1157,6 +1688,9 @@ class Company:
         corrections, deleting unsent drafts and mistaken payments."""
         r = random.Random(_mix(self.seed, _K_CHANGE, day, 0))
         base = day * _DAY
+        # A month is closed at its end (`_close_day`): corrections and deletions only touch
+        # documents of the current month, so nothing is ever changed near or behind the lock.
+        month_start = date.fromordinal(day).replace(day=1).toordinal()
 
         def when() -> int:
             return base + r.randrange(8 * 3600, 19 * 3600)
@@ -1165,8 +1699,8 @@ class Company:
             t = self._t[kind]
             if not len(t):
                 return None
-            lo_day = day - days
-            lo = bisect.bisect_left(t.date, lo_day) if kind not in (K_VO,) else 0
+            lo_day = max(day - days, month_start)
+            lo = bisect.bisect_left(t.date, lo_day)
             if lo >= len(t):
                 return None
             return lo + r.randrange(len(t) - lo)
@@ -1202,6 +1736,7 @@ class Company:
                 sec = when()
                 self._delete(K_SI, i, sec, summary)
                 self._delete_voucher(si.ref[i], sec, summary)
+                self._cost_of_sales(self._si_lines(i), -1)
         for _ in range(_count(r, 0.03 * scale)):
             i = recent(K_PI, 5)
             if i is not None and not pi.deleted[i] and pi.paid[i] == 0 and pi.status[i] == 0:
@@ -1224,7 +1759,9 @@ class Company:
                 it = self._t[inv_kind]
                 self._delete(kind, i, sec, summary)
                 self._delete_voucher(t.ref2[i], sec, summary)
-                it.paid[inv] -= t.amount[i]
+                if inv == _NO:  # an unmatched payment: no invoice to reopen
+                    continue
+                it.paid[inv] -= t.paid[i]
                 if inv_kind == K_SI and it.status[inv] == SI_PAID:
                     due = it.date[inv] + PAYMENT_TERMS[self._t[K_CUST].party[it.party[inv]]][2]
                     it.status[inv] = SI_OPEN if day <= due else SI_OVERDUE
@@ -1260,6 +1797,14 @@ class Company:
             return cached
         r = random.Random(_mix(self.seed, K_CUST, i, 0))
         r.random()  # the payment term was drawn from this stream first
+        country = self._t[K_CUST].ref2[i]
+        if country:
+            out = self._foreign_base(r, _CUSTOMER_COUNTRIES[country], None)
+            out.update(private=False, code=str(10_000 + i + 1),
+                       group=r.randrange(len(N.CUSTOMER_GROUPS)),
+                       seller=i % len(self.sales_personnel))  # fmt: skip
+            self._cache[(K_CUST, i, 0)] = out
+            return out
         private = r.random() < 0.1
         if private:
             first, last = r.choice(N.FIRST_NAMES), r.choice(N.SURNAMES)
@@ -1287,6 +1832,8 @@ class Company:
             "group": r.randrange(len(N.CUSTOMER_GROUPS)),
             "domain": _slug(name.rsplit(" ", 1)[0]) + ".fi",
             "seller": i % len(self.sales_personnel),
+            "country": "FI",
+            "vatid": None,
         }
         self._cache[(K_CUST, i, 0)] = out
         return out
@@ -1297,6 +1844,13 @@ class Company:
             return cached
         r = random.Random(_mix(self.seed, K_VEND, i, 0))
         r.random()
+        profile = self._t[K_VEND].ref2[i]
+        if profile:
+            country, *_rest, stems = N.FOREIGN_VENDORS[profile - 1]
+            out = self._foreign_base(r, country, stems)
+            out["code"] = f"T{100 + i + 1}"
+            self._cache[(K_VEND, i, 0)] = out
+            return out
         cat = N.VENDOR_CATEGORIES[self._t[K_VEND].party[i]]
         name = f"{r.choice(N.BRAND_WORDS)} {cat[0]} {r.choice(('Oy', 'Oy', 'Ab', 'Oyj'))}"
         city, prefix = r.choice(N.CITIES)
@@ -1311,9 +1865,43 @@ class Company:
             "iban": _iban(f"{bank[2]}{r.randrange(10**13):013d}"),
             "bank": bank[0],
             "domain": _slug(name.rsplit(" ", 1)[0]) + ".fi",
+            "country": "FI",
         }
         self._cache[(K_VEND, i, 0)] = out
         return out
+
+    @staticmethod
+    def _foreign_base(r: random.Random, country: str, stems: tuple[str, ...] | None) -> dict:
+        """Name, address, VAT number and bank of a foreign party. EU parties are identified by
+        their VAT number (where a Finnish one has its Y-tunnus); US parties by none, and they
+        have no IBAN."""
+        facts = N.FOREIGN_COUNTRIES[country]
+        _name, _cur, cities, streets, customer_stems, forms, banks, tld = facts
+        city = r.choice(cities)
+        stem = r.choice(stems or customer_stems)
+        name = f"{stem} {r.choice(forms)}" if stems else f"{stem} {city} {r.choice(forms)}"
+        if country == "SE":
+            vatid = f"SE{r.randrange(10**9, 10**10)}01"
+            postnumber = f"{r.randint(100, 999)} {r.randint(10, 99)}"
+            iban: str | None = _iban(f"{r.randrange(10**20):020d}", "SE")
+        elif country == "DE":
+            vatid = f"DE{r.randrange(10**8, 10**9)}"
+            postnumber = f"{r.randint(10_000, 99_999)}"
+            iban = _iban(f"{r.randrange(10**18):018d}", "DE")
+        else:
+            vatid, postnumber, iban = None, f"{r.randint(10_000, 99_999)}", None
+        return {
+            "name": name,
+            "ytunnus": None,
+            "vatid": vatid,
+            "street": f"{r.choice(streets)} {r.randint(1, 80)}",
+            "city": city,
+            "postnumber": postnumber,
+            "iban": iban,
+            "bank": r.choice(banks),
+            "domain": f"{_slug(stem)}.{tld}",
+            "country": country,
+        }
 
     def _contact(self, kind: int, i: int, domain: str) -> tuple[str, str, str, str]:
         """Editable contact facts of version `ver`: (person, email, phone, comment)."""
@@ -1334,7 +1922,7 @@ class Company:
             "customerbaseinformation": {
                 "netvisorkey": t.key(i),
                 "internalidentifier": b["code"],
-                "externalidentifier": b["ytunnus"],
+                "externalidentifier": b["ytunnus"] or b["vatid"],
                 "organizationunitnumber": ovt,
                 "customergroupnetvisorkey": b["group"] + 1,
                 "customergroupname": N.CUSTOMER_GROUPS[b["group"]],
@@ -1344,7 +1932,7 @@ class Company:
                 "additionalstreetaddress": None,
                 "city": b["city"],
                 "postnumber": b["postnumber"],
-                "country": "FI",
+                "country": b["country"],
                 "country_type": "ISO-3166",
                 "phonenumber": phone,
                 "faxnumber": None,
@@ -1383,7 +1971,7 @@ class Company:
     def _build_vendors(self, i: int) -> dict:
         t = self._t[K_VEND]
         b = self._vendor_base(i)
-        cat = N.VENDOR_CATEGORIES[t.party[i]]
+        cat, account, vat10, *_rest = self._vendor_facts(i)
         person, email, phone, comment = self._contact(K_VEND, i, b["domain"])
         return {
             "netvisorkey": t.key(i),
@@ -1393,9 +1981,9 @@ class Company:
                 "address": b["street"],
                 "postcode": b["postnumber"],
                 "city": b["city"],
-                "country": "FI",
+                "country": b["country"],
                 "country_type": "ISO-3166",
-                "organizationid": b["ytunnus"],
+                "organizationid": b["ytunnus"] or b["vatid"],
                 "groupname": cat[0],
                 "vendorbankaccounts": {
                     "vendordomesticbankaccounts": {
@@ -1421,13 +2009,13 @@ class Company:
                 "comment": comment,
             },
             "vendoradditionalinformation": {
-                "defaultvatpercent": _VAT_DEC[cat[2]],
+                "defaultvatpercent": _VAT_DEC[vat10],
                 "ispartialvatreducedprivileged": False,
                 "vendoraccountingaccounts": {
                     "vendoraccountingaccount": [
                         {
-                            "accountnumber": cat[1],
-                            "accountname": self._acc_name[cat[1]],
+                            "accountnumber": account,
+                            "accountname": self._acc_name[account],
                             "isdefault": True,
                         }
                     ],  # fmt: skip
@@ -1449,7 +2037,7 @@ class Company:
             name = f"{cats[cat][5][r.randrange(len(cats[cat][5]))]} uutuus {i}"
         ver = self._t[K_PROD].ver[i]
         current = price * (100 + 3 * (ver - 1)) // 100
-        return (f"{cats[cat][0]}{100 + i + 1}", name, current, price * 55 // 100, cats[cat][3],
+        return (f"{cats[cat][0]}{100 + i + 1}", name, current, _purchase_price(price), cats[cat][3],
                 cats[cat][1], cats[cat][4])  # fmt: skip
 
     def _build_products(self, i: int) -> dict:
@@ -1513,9 +2101,24 @@ class Company:
         d = date.fromordinal(t.date[i])
         key = t.key(i)
         cats = N.PRODUCT_CATEGORIES
+        currency = self._t[K_CUST].ref2[cust]
+        # The amount stays in EUR, the books' currency; the foreign amount is the amount at the
+        # rate of the document's month (a credit note: its original's), and the lines are in
+        # the foreign currency, adding up to it.
+        credit_note = kind == K_SI and t.flags[i] & F_CREDIT_NOTE
+        rate = self._fx_rate(currency, t.date[t.ref2[i]] if credit_note else t.date[i])
+        foreign_amount = _convert(t.amount[i], rate)
+        # Lines in the invoice's currency (as Netvisor shows them); EUR for a domestic one.
+        if currency:
+            sums = _lines_in_currency([ln[4] + ln[5] for ln in lines], foreign_amount, rate)
+        else:
+            sums = [ln[4] + ln[5] for ln in lines]
         product_lines = []
-        for n, (p, qty, price, vat10, net, vat, cc, pj) in enumerate(lines):
+        for n, (p, qty, price, vat10, _net, vat, cc, pj) in enumerate(lines):
+            if currency:
+                price, vat = _convert(price, rate), _convert(vat, rate)
             cat = cats[self._prod_cat[p]]
+            account, vatcode = self._sales_account(currency, self._prod_cat[p], vat10)
             product_lines.append({
                 "netvisorkey": key * 1000 + (t.ver[i] % 50) * 20 + n,
                 "productidentifier": f"{cat[0]}{100 + p + 1}",
@@ -1523,16 +2126,16 @@ class Company:
                 "productname": self._prod_name[p],
                 "productnetvisorkey": self._t[K_PROD].key(p),
                 "productunitprice": _money(price),
-                "productpurchaseprice": _money(self._prod_price[p] * 55 // 100),
+                "productpurchaseprice": _money(_purchase_price(self._prod_price[p])),
                 "productvatpercentage": _VAT_DEC[vat10],
-                "productvatpercentage_vatcode": "KOMY" if vat10 else "NONE",
+                "productvatpercentage_vatcode": vatcode,
                 "salesinvoiceproductlinequantity": Decimal(qty),
                 "salesinvoiceproductlineunit": cat[2],
                 "salesinvoiceproductlinediscountpercentage": Decimal("0"),
                 "salesinvoiceproductlinefreetext": None,
                 "salesinvoiceproductlinevatsum": _money(vat),
-                "salesinvoiceproductlinesum": _money(net + vat),
-                "accountingaccountsuggestion": cat[4],
+                "salesinvoiceproductlinesum": _money(sums[n]),
+                "accountingaccountsuggestion": account,
                 "dimension": self._dims(cc, pj),
             })  # fmt: skip
         seller = self.sales_personnel[b["seller"]]
@@ -1546,8 +2149,9 @@ class Company:
             "salesinvoiceduedate": d + timedelta(days=term[2]),
             "salesinvoicereferencenumber": _reference(str(t.number[i])),
             "salesinvoiceamount": _money(t.amount[i]),
-            "salesinvoiceamount_iso4217currencycode": "EUR",
-            "salesinvoiceamount_currencyrate": _ONE,
+            "salesinvoiceamount_iso4217currencycode": CURRENCIES[currency],
+            "salesinvoiceamount_currencyrate": Decimal(rate).scaleb(-4) if currency else _ONE,
+            "foreigncurrencyamount": _money(foreign_amount),
             "selleridentifier": f"{seller['firstname']} {seller['lastname']}",
             "selleridentifier_type": "name",
             "salesinvoicefreetextbeforelines": None,
@@ -1563,14 +2167,14 @@ class Company:
             "invoicingcustomeraddressline": b["street"],
             "invoicingcustomerpostnumber": b["postnumber"],
             "invoicingcustomertown": b["city"],
-            "invoicingcustomercountrycode": "Finland",
-            "invoicingcustomercountrycode_iso_3166": "FI",
+            "invoicingcustomercountrycode": _COUNTRY_NAMES[b["country"]],
+            "invoicingcustomercountrycode_iso_3166": b["country"],
             "matchpartialpaymentsbydefault": False,
             "deliveryaddressname": b["name"],
             "deliveryaddressline": b["street"],
             "deliveryaddresspostnumber": b["postnumber"],
             "deliveryaddresstown": b["city"],
-            "deliveryaddresscountrycode": "FI",
+            "deliveryaddresscountrycode": b["country"],
             "deliverymethod": None,
             "deliveryterm": None,
             "paymenttermnetdays": term[2],
@@ -1618,14 +2222,21 @@ class Company:
         pi = self._t[K_PI]
         vend = pi.party[i]
         b = self._vendor_base(vend)
-        cat = N.VENDOR_CATEGORIES[self._t[K_VEND].party[vend]]
+        cat, acc, _vat10, vatcode, reverse, currency, country = self._vendor_facts(vend)
         d = date.fromordinal(pi.date[i])
         key = pi.key(i)
-        acc = cat[1]
         lines = []
-        for n, (d_i, qty, price, vat10, net, vat, cc, pj) in enumerate(
-            self._purchase_lines(K_PI, key, pi.ver[i], vend)
-        ):
+        source = self._purchase_lines(K_PI, key, pi.ver[i], vend, pi.ref2[i])
+        rate = self._fx_rate(currency, pi.date[i])
+        sums = [ln[4] if reverse else ln[4] + ln[5] for ln in source]
+        nets = [ln[4] for ln in source]
+        if currency:
+            sums = _lines_in_currency(sums, _convert(pi.amount[i], rate), rate)
+            # Reverse charge: the lines carry no VAT, so net and sum are one figure.
+            nets = list(sums) if reverse else [_convert(c, rate) for c in nets]
+        for n, (d_i, qty, price, vat10, _net, _vat, cc, pj) in enumerate(source):
+            if currency:
+                price = _convert(price, rate)
             dims = [{
                 "dimensionname": name, "dimensionnamenetvisorkey": self._dim_keys[(name, item)][0],
                 "dimensiondetailname": item,
@@ -1635,11 +2246,11 @@ class Company:
             ]  # fmt: skip
             lines.append({
                 "netvisorkey": key * 1000 + (pi.ver[i] % 50) * 20 + n,
-                "linesum": _money(net + vat),
-                "linenetsum": _money(net),
+                "linesum": _money(sums[n]),
+                "linenetsum": _money(nets[n]),
                 "unitprice": _money(price),
                 "vatpercent": _VAT_DEC[vat10],
-                "vatcode": "KOOS" if vat10 else "NONE",
+                "vatcode": vatcode,
                 "description": cat[3][d_i],
                 "unit": "kpl",
                 "orderedamount": Decimal(qty),
@@ -1664,11 +2275,13 @@ class Company:
             "purchaseinvoicereferencenumber": _reference(str(pi.number[i])),
             "purchaseinvoicevendorbankaccountnumber": b["iban"],
             "ispurchaseinvoicevendorbankaccountdeleted": False,
-            "ispurchaseinvoicevendorbankaccountfromseparegion": True,
+            "ispurchaseinvoicevendorbankaccountfromseparegion": b["iban"] is not None,
             "purchaseinvoiceamount": _money(amount),
             "purchaseinvoicepaidamount": _money(paid),
-            "foreigncurrencyamount": _money(amount),
-            "foreigncurrencynameid": "EUR",
+            # EUR amount; the foreign amount at the rate of the invoice's month, which the lines
+            # (in the invoice's currency) add up to.
+            "foreigncurrencyamount": _money(_convert(amount, rate)),
+            "foreigncurrencynameid": CURRENCIES[currency],
             "invoicestatus": "Paid" if paid >= amount else "Open",
             "approvalstatus": _PI_APPROVAL[pi.status[i]],
             "purchaseinvoiceourreference": None,
@@ -1681,7 +2294,7 @@ class Company:
             "vendoraddressline": b["street"],
             "vendorpostnumber": b["postnumber"],
             "vendortown": b["city"],
-            "vendorcountry": "FI",
+            "vendorcountry": country,
             "vendorbankaccountnumber": b["iban"],
             "voucherid": self._t[K_VO].key(pi.ref[i]),
             "isaccounted": True,
@@ -1694,7 +2307,7 @@ class Company:
         po = self._t[K_PO]
         vend = po.party[i]
         b = self._vendor_base(vend)
-        cat = N.VENDOR_CATEGORIES[self._t[K_VEND].party[vend]]
+        cat, account, _vat10, _code, reverse, _currency, country = self._vendor_facts(vend)
         d = date.fromordinal(po.date[i])
         key = po.key(i)
         lines = [{
@@ -1706,10 +2319,10 @@ class Company:
             "deliveredamount": Decimal(qty) if po.status[i] >= 3 else Decimal(0),
             "unitprice": _money(price),
             "vatpercent": _VAT_DEC[vat10],
-            "linesum": _money(net + vat),
+            "linesum": _money(net if reverse else net + vat),
             "freightrate": Decimal("0"),
             "deliverydate": d + timedelta(days=14),
-            "accountingsuggestion": cat[1],
+            "accountingsuggestion": account,
             "dimension": self._dims(cc, pj),
         } for n, (d_i, qty, price, vat10, net, vat, cc, pj) in enumerate(
             self._purchase_lines(K_PO, key, po.ver[i], vend))]  # fmt: skip
@@ -1723,7 +2336,7 @@ class Company:
             "vendoraddressline": b["street"],
             "vendorpostnumber": b["postnumber"],
             "vendorcity": b["city"],
-            "vendorcountry": "FI",
+            "vendorcountry": country,
             "deliveryname": self.name,
             "privatecomment": None,
             "comment": None,
@@ -1751,6 +2364,9 @@ class Company:
             pi = self._t[K_PI]
             desc = f"Ostolasku {pi.number[s]} {self._vendor_base(pi.party[s])['name']}"
             link = (pi.key(s), "purchaseinvoice")
+        elif src == SRC_SP and self._t[K_SP].ref[s] == _NO:
+            desc = f"Tunnistamaton suoritus {self._customer_base(self._t[K_SP].party[s])['name']}"
+            link = None
         elif src == SRC_SP:
             inv = self._t[K_SP].ref[s]
             desc = f"Suoritus myyntilaskuun {self._t[K_SI].number[inv]}"
@@ -1767,6 +2383,11 @@ class Company:
                 SRC_PAYROLL_TAX: f"Työnantajasuoritukset {d.month}/{d.year}",
                 SRC_VAT: f"ALV-tilitys {d.month}/{d.year}",
                 SRC_VAT_PAY: f"ALV-maksu {d.month}/{d.year}",
+                SRC_DEPRECIATION: f"Poistot {d.month}/{d.year}",
+                SRC_LOAN: f"Lainan lyhennys ja korko {d.month}/{d.year}",
+                SRC_INCOME_TAX: f"Tuloverot {d.year}",
+                SRC_CLOSING: f"Tilinpäätösviennit {d.year - 1}",
+                SRC_TAX_PAY: f"Tuloveron maksu {d.year}",
             }[src]
             link = None
         rec: dict = {
@@ -1807,42 +2428,51 @@ class Company:
         invalidated vouchers come without lines. The record is what the API returns, so the
         ground truth carries the same gaps.
         """
-        r = random.Random(_mix(self.seed, K_VO, v, 7))
-        if (
-            rec["voucherdate"] < self.start_date + timedelta(days=OLDER_PERIOD_DAYS)
-            and r.random() < 0.7
-        ):
+        keyless, statusless, lineless = self._voucher_quirks(v)
+        if keyless:
             for line in rec["voucherline"]:
                 line.pop("netvisorkey", None)
                 line.pop("vatcode", None)
-        if rec["status"] == "valid" and r.random() < 0.03:
+        if statusless:
             del rec["status"]
             for line in rec["voucherline"]:
                 line.pop("status", None)
-        elif rec["status"] == "invalidated" and r.random() < 0.3:
+        elif lineless:
             rec["voucherline"] = []
         return rec
+
+    def _voucher_quirks(self, v: int) -> tuple[bool, bool, bool]:
+        """(lines without keys and VAT codes, no status attribute, no lines) of voucher v: one
+        seeded stream per voucher, so `counts` sees the same gaps as the records."""
+        vo = self._t[K_VO]
+        r = random.Random(_mix(self.seed, K_VO, v, 7))
+        keyless = vo.date[v] < self._start + OLDER_PERIOD_DAYS and r.random() < 0.7
+        if vo.status[v] == V_VALID:
+            return keyless, r.random() < 0.03, False
+        return keyless, False, r.random() < 0.3
 
     def _build_sales_payments(self, i: int) -> dict:
         sp, si = self._t[K_SP], self._t[K_SI]
         inv = sp.ref[i]
         b = self._customer_base(sp.party[i])
         modified = _to_dt(sp.modified[i])
+        matched = inv != _NO
+        # `sum` is the cash received in EUR (less a cash discount, after the exchange rate).
         return {
             "netvisorkey": sp.key(i),
             "name": b["name"],
             "date": date.fromordinal(sp.date[i]),
             "sum": _money(sp.amount[i]),
-            "referencenumber": _reference(str(si.number[inv])),
-            "foreigncurrencyamount": None,
-            "invoicenumber": str(si.number[inv]),
+            "referencenumber": _reference(str(si.number[inv])) if matched else None,
+            "foreigncurrencyamount": _money(sp.number[i]) if sp.status[i] == SP_FX else None,
+            "invoicenumber": str(si.number[inv]) if matched else None,
             "paymentaccountname": "Pankkitili",
             "voucherid": self._t[K_VO].key(sp.ref2[i]),
             "lastmodifiedtimestamp": modified,
             "paymentaccountnumber": self.iban,
             "paymentsource": 1,
             "bankstatus": "OK",
-            "_invoicenetvisorkey": si.key(inv),
+            "_invoicenetvisorkey": si.key(inv) if matched else None,
             "_modified": modified,
         }
 
@@ -1856,7 +2486,7 @@ class Company:
             "payername": b["name"],
             "date": date.fromordinal(pp.date[i]),
             "homecurrencysum": _money(pp.amount[i]),
-            "foreigncurrencysum": _money(pp.amount[i]),
+            "foreigncurrencysum": _money(pp.number[i]),
             "reference": _reference(str(pi.number[inv])),
             "invoicekey": inv_key,
             "invoicenumber": str(pi.number[inv]),

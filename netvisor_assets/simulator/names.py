@@ -98,3 +98,32 @@ VENDOR_CATEGORIES = (
     ("Catering", "7960", 140, ("Kokoustarjoilu", "Henkilöstölounas"), (5000, 60000)),
     ("Vakuutus", "7900", 0, ("Vastuuvakuutus", "Omaisuusvakuutus"), (20000, 150000)),
 )  # fmt: skip
+
+# Foreign parties by ISO country code: (English country name, currency, cities, streets,
+# customer name stems, company forms, banks, top-level web domain).
+FOREIGN_COUNTRIES = {
+    "SE": ("Sweden", "SEK", ("Stockholm", "Göteborg", "Malmö", "Uppsala"),
+           ("Storgatan", "Kungsgatan", "Drottninggatan", "Hamngatan"),
+           ("Kaffebaren", "Rosteriet", "Fikastugan", "Bönhuset", "Kafé Norrsken"), ("AB",),
+           ("Swedbank", "SEB", "Handelsbanken"), "se"),
+    "DE": ("Germany", "EUR", ("Hamburg", "Berlin", "Köln", "Bremen"),
+           ("Hauptstraße", "Bahnhofstraße", "Hafenstraße"),
+           ("Kaffeehaus Nord", "Röstwerk Café"), ("GmbH",), ("Deutsche Bank", "Commerzbank"),
+           "de"),
+    "US": ("United States", "USD", ("Seattle", "Portland", "New York", "Boston"),
+           ("Main Street", "Pine Street", "Harbor Avenue"),
+           ("Harbor Coffee", "Daily Grind", "Blue Door Cafe", "Maple Roasters"), ("Inc.", "LLC"),
+           ("Chase", "Wells Fargo"), "com"),
+}  # fmt: skip
+
+# Foreign vendor profiles, assigned in turn to the few foreign vendors: (country, index into
+# VENDOR_CATEGORIES, expense account, VAT tenths, VAT code, name stems). EU purchases are
+# reverse charged at the Finnish rate (services EUPO, goods EUOS on 4110 EU-ostot); goods from
+# the US are imports on 4130 without VAT on the invoice (import VAT is settled with customs,
+# outside the books simulated here).
+FOREIGN_VENDORS = (
+    ("SE", 4, "7600", 255, "EUPO", ("Molnkod", "Kassasystem Norden")),
+    ("US", 1, "4130", 0, "NONE", ("Espresso Parts", "Brew Supply")),
+    ("DE", 1, "4110", 255, "EUOS", ("Kaffeemaschinen Nord", "Mahlwerk Technik")),
+    ("SE", 7, "7800", 255, "EUPO", ("Reklambyrån Ljus", "Mässbolaget")),
+)  # fmt: skip
