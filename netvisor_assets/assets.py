@@ -11,7 +11,6 @@ any table leaves all of them as they were and none is recorded as materialized.
 import contextlib
 import datetime as dt
 from collections.abc import Iterator
-from zoneinfo import ZoneInfo
 
 import dagster as dg
 
@@ -22,10 +21,10 @@ from netvisor_assets.resources import NetvisorResource
 from netvisor_assets.selection import Selection
 from netvisor_assets.settings import SettingsError
 from netvisor_assets.tables import SOURCES, TABLES, Source, SyncMode, Table
+from netvisor_assets.timezone import HELSINKI
 from netvisor_assets.warehouse.base import FrameError, SchemaConflictError
 from netvisor_assets.warehouse.io_manager import WarehouseIOManager, result_metadata
 
-HELSINKI = ZoneInfo("Europe/Helsinki")
 ASSET_PREFIX = "netvisor"
 GROUP = "netvisor"
 POOL = "netvisor"

@@ -13,7 +13,6 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import dagster as dg
 from dagster._core.definitions.unresolved_asset_job_definition import UnresolvedAssetJobDefinition
@@ -25,9 +24,9 @@ from netvisor_assets.resources import NetvisorResource
 from netvisor_assets.selection import Selection
 from netvisor_assets.tables import SOURCES, TABLES, Source, SyncMode
 from netvisor_assets.tables.source import day_ranges
+from netvisor_assets.timezone import HELSINKI
 from netvisor_assets.warehouse import Warehouse, warehouse_from_env
 
-HELSINKI = ZoneInfo("Europe/Helsinki")
 SENSOR_NAME = "netvisor_changes"
 PARTITIONED_JOB = "netvisor_partitioned_sync"
 MERGE_JOB = "netvisor_merge_sync"

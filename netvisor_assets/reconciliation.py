@@ -18,7 +18,6 @@
 import datetime as dt
 from collections.abc import Iterator
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import dagster as dg
 import pandas as pd
@@ -30,10 +29,10 @@ from netvisor_assets.resources import NetvisorResource
 from netvisor_assets.selection import Selection
 from netvisor_assets.tables import SOURCES, TABLES, Source, SyncMode, Table
 from netvisor_assets.tables.source import day_ranges, month_windows
+from netvisor_assets.timezone import HELSINKI
 from netvisor_assets.warehouse.base import Warehouse
 from netvisor_assets.warehouse.io_manager import WarehouseIOManager
 
-HELSINKI = ZoneInfo("Europe/Helsinki")
 RANGE_START_TAG = "dagster/asset_partition_range_start"
 RANGE_END_TAG = "dagster/asset_partition_range_end"
 PARTITION_TAG = "dagster/partition"

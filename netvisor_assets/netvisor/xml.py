@@ -25,7 +25,6 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from xml.etree.ElementTree import Element, ParseError
-from zoneinfo import ZoneInfo
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse
@@ -44,8 +43,7 @@ from netvisor_assets.netvisor.fields import (
     normalise_name,
 )
 from netvisor_assets.netvisor.stream import PREFIX_BYTES, BodyReader
-
-HELSINKI = ZoneInfo("Europe/Helsinki")
+from netvisor_assets.timezone import HELSINKI
 
 # Element paths below `Root`, lower-cased, e.g. ("customerlist", "customer").
 RecordPath = tuple[str, ...]

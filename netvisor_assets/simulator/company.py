@@ -57,12 +57,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from netvisor_assets.settings import y_tunnus_check_digit
 from netvisor_assets.simulator import names as N
+from netvisor_assets.timezone import HELSINKI
 
-HELSINKI = ZoneInfo("Europe/Helsinki")
 DELETED_HISTORY_DAYS = 7
 # The first months of the books answer in older shapes (lines without keys or VAT codes).
 OLDER_PERIOD_DAYS = 92

@@ -26,11 +26,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from netvisor_assets.netvisor.fields import REPEATED, field_type
+from netvisor_assets.timezone import HELSINKI
 
-HELSINKI = ZoneInfo("Europe/Helsinki")
 XML_DECLARATION = '<?xml version="1.0" encoding="utf-8" standalone="yes"?>'
 # Netvisor's captured test-environment response: CRLF line ends, 4-space indentation.
 NL = "\r\n"

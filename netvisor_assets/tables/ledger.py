@@ -30,7 +30,6 @@ VOUCHERS = Table(
     primary_key=("voucher_key",),
     mode=SyncMode.PARTITIONED,
     partition_column="voucher_date",
-    group="vouchers",
     columns=(
         c("NetvisorKey", "voucher_key", "Netvisor key of the voucher."),
         c(
@@ -56,7 +55,6 @@ VOUCHER_LINES = Table(
     primary_key=("voucher_key", "line_position"),
     mode=SyncMode.PARTITIONED,
     partition_column="voucher_date",
-    group="vouchers",
     columns=(
         c(
             "NetvisorKey",

@@ -25,7 +25,6 @@ PURCHASE_INVOICES = Table(
     primary_key=("purchase_invoice_key",),
     mode=SyncMode.PARTITIONED,
     partition_column="purchase_invoice_date",
-    group="purchase_invoices",
     columns=(
         c("PurchaseInvoiceNetvisorKey", "purchase_invoice_key", "Netvisor key of the invoice."),
         c("PurchaseInvoiceNumber", "purchase_invoice_number", "Vendor's invoice number."),
@@ -100,7 +99,6 @@ PURCHASE_INVOICE_LINES = Table(
     primary_key=("purchase_invoice_key", "line_position"),
     mode=SyncMode.PARTITIONED,
     partition_column="purchase_invoice_date",
-    group="purchase_invoices",
     columns=(
         c("NetvisorKey", "line_key", "Netvisor key of the line."),
         computed("purchase_invoice_key", "INT64", "Invoice the line belongs to."),
@@ -183,7 +181,6 @@ PURCHASE_ORDERS = Table(
     primary_key=("purchase_order_key",),
     mode=SyncMode.PARTITIONED,
     partition_column="order_date",
-    group="purchase_orders",
     columns=(
         c("NetvisorKey", "purchase_order_key", "Netvisor key of the order."),
         c("OrderNumber", "order_number", "Order number."),
@@ -217,7 +214,6 @@ PURCHASE_ORDER_LINES = Table(
     primary_key=("purchase_order_key", "line_position"),
     mode=SyncMode.PARTITIONED,
     partition_column="order_date",
-    group="purchase_orders",
     columns=(
         c("NetvisorKey", "line_key", "Netvisor key of the line."),
         computed("purchase_order_key", "INT64", "Order the line belongs to."),

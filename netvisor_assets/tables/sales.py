@@ -172,7 +172,6 @@ def _document_tables(
         primary_key=(f"sales_{kind}_key",),
         mode=SyncMode.PARTITIONED,
         partition_column=f"sales_{kind}_date",
-        group=f"sales_{kind}s",
         columns=_document_header(f"sales_{kind}", statuses) + extra,
     )
     lines = Table(
@@ -182,7 +181,6 @@ def _document_tables(
         primary_key=(f"sales_{kind}_key", "line_position"),
         mode=SyncMode.PARTITIONED,
         partition_column=f"sales_{kind}_date",
-        group=f"sales_{kind}s",
         columns=_document_lines(f"sales_{kind}"),
     )
     return header, lines

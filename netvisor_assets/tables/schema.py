@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Literal
 
 WarehouseType = Literal["STRING", "INT64", "NUMERIC", "DATE", "TIMESTAMP", "BOOL"]
@@ -68,9 +68,6 @@ class Table:
     mode: SyncMode
     columns: tuple[Column, ...]
     partition_column: str | None = None
-    # Tables filled by the same requests (a document header and its lines) share a group.
-    group: str | None = None
-    extra: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
 
     def __post_init__(self) -> None:
         names = [c.name for c in self.columns]

@@ -23,7 +23,6 @@ import importlib
 import re
 from collections.abc import Callable, Mapping
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import dagster as dg
 import pandas as pd
@@ -31,6 +30,7 @@ from dagster_gcp import BigQueryResource
 from pydantic import Field
 
 from netvisor_assets.tables.schema import SyncMode, Table
+from netvisor_assets.timezone import HELSINKI
 from netvisor_assets.warehouse.base import (
     SYSTEM_COLUMN_NAMES,
     FrameError,
@@ -47,7 +47,6 @@ from netvisor_assets.warehouse.config import (
 )
 from netvisor_assets.warehouse.duckdb_warehouse import DuckDBWarehouse
 
-HELSINKI = ZoneInfo("Europe/Helsinki")
 DEFAULT_TABLE_REGISTRY = "netvisor_assets.tables:get_table"
 _REGISTRY_PATH = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
 
