@@ -125,6 +125,24 @@ def dbt_executable() -> str:
     return str(beside) if beside.exists() else (shutil.which("dbt") or "dbt")
 
 
+def run_dbt(
+    command: str, target: Path, env: Mapping[str, str] | None = None, *extra: str
+) -> subprocess.CompletedProcess[str]:
+    """One dbt command on the project outside Dagster (parse, compile), quietly, with its
+    target and logs in `target` and `env` over this process's environment."""
+    return subprocess.run(  # noqa: S603 - our own dbt with fixed arguments
+        [
+            dbt_executable(), command,
+            "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR),
+            "--target-path", str(target), "--log-path", str(target), "--quiet", *extra,
+        ],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", **(env or {})},
+        check=False,
+    )  # fmt: skip
+
+
 def manifest_path() -> Path:
     """The parsed manifest of the current project version, parsing it when missing.
 
@@ -138,26 +156,7 @@ def manifest_path() -> Path:
         return manifest
     target.parent.mkdir(parents=True, exist_ok=True)
     scratch = Path(tempfile.mkdtemp(prefix="parse-", dir=target.parent))
-    env = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
-    result = subprocess.run(  # noqa: S603 - our own dbt with fixed arguments
-        [
-            dbt_executable(),
-            "parse",
-            "--project-dir",
-            str(PROJECT_DIR),
-            "--profiles-dir",
-            str(PROJECT_DIR),
-            "--target-path",
-            str(scratch),
-            "--log-path",
-            str(scratch),
-            "--quiet",
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
-    )
+    result = run_dbt("parse", scratch)
     if result.returncode != 0 or not (scratch / "manifest.json").exists():
         shutil.rmtree(scratch, ignore_errors=True)
         said = (result.stdout + result.stderr).strip().splitlines()
