@@ -3,7 +3,7 @@
 `dagster dev`, the tests and the benchmarks talk to it instead of Netvisor. It reproduces the
 parts of Netvisor a sync depends on (authentication, envelope, formats, caps, paging, change
 filters, deletes, one-request-at-a-time) closely enough that passing against it means passing
-against Netvisor; see `app.py` for the request pipeline and `handlers.py` for the resources.
+against Netvisor; see `app.py` for the request pipeline and `handlers/` for the resources.
 """
 
 from __future__ import annotations
