@@ -18,6 +18,7 @@ HUGE_RESPONSE = textwrap.dedent(
     """
     import http.server, json, resource, socketserver, sys, threading, time
     from netvisor_assets.netvisor.client import NetvisorClient
+    from netvisor_assets.tables.partners import CUSTOMER_ENDPOINT
 
     target = int(sys.argv[1]) * 1024 * 1024
     record = (
@@ -56,7 +57,7 @@ HUGE_RESPONSE = textwrap.dedent(
     client = NetvisorClient(url, "b", "C", "ck", "P", "pk", "1967543-8",
                             max_response_bytes=4 * target, timeout=600)
     started = time.monotonic()
-    n = len(client.customer_list())
+    n = len(client.list_rows(CUSTOMER_ENDPOINT))
     elapsed = time.monotonic() - started
     print(json.dumps({"records": n, "mb": server.sent / 2**20, "seconds": elapsed,
                       "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
@@ -68,6 +69,7 @@ TRICKLE = textwrap.dedent(
     import json, time
     from netvisor_assets.netvisor.client import NetvisorClient
     from netvisor_assets.netvisor.errors import DeadlineExceeded
+    from netvisor_assets.tables.partners import CUSTOMER_ENDPOINT
     from netvisor_assets.simulator import (
         Credentials, FaultConfig, SimulatorServer, generate_company,
     )
@@ -79,7 +81,7 @@ TRICKLE = textwrap.dedent(
                                 timeout_cooldown=0)
         started = time.monotonic()
         try:
-            client.customers()
+            client.fetch(CUSTOMER_ENDPOINT)
         except DeadlineExceeded:
             pass
         cut = time.monotonic() - started

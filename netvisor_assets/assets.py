@@ -10,19 +10,20 @@ any table leaves all of them as they were and none is recorded as materialized.
 
 import contextlib
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import dagster as dg
 
 from netvisor_assets import checks
-from netvisor_assets.loading import sync_source
+from netvisor_assets.loading import SourceSync, sync_source
 from netvisor_assets.netvisor.errors import NetvisorError
 from netvisor_assets.resources import NetvisorResource
 from netvisor_assets.selection import Selection
 from netvisor_assets.settings import SettingsError
 from netvisor_assets.tables import SOURCES, TABLES, Source, SyncMode, Table
 from netvisor_assets.timezone import HELSINKI
-from netvisor_assets.warehouse.base import FrameError, SchemaConflictError
+from netvisor_assets.warehouse.base import FrameError, SchemaConflictError, Warehouse
 from netvisor_assets.warehouse.io_manager import WarehouseIOManager, result_metadata
 
 ASSET_PREFIX = "netvisor"
@@ -106,6 +107,52 @@ def failing_fast(source: Source) -> Iterator[None]:
         if failure is exc:
             raise
         raise failure from exc
+
+
+def sync_window(
+    source: Source,
+    tables: list[Table],
+    netvisor: NetvisorResource,
+    warehouse: Warehouse,
+    *,
+    run_id: str,
+    log: Callable[[str], None],
+    window: tuple[dt.date, dt.date] | None = None,
+    changed_since: dt.datetime | None = None,
+    rebuild: bool = False,
+) -> SourceSync:
+    """Fetch one window of a source and write its tables: the body every sync shares.
+
+    The assets and the admin full refresh both run it, so a rebuild fails, retries and
+    reports exactly as a sync does.
+    """
+    with failing_fast(source), netvisor.get_client() as client:
+        return sync_source(
+            source,
+            tables,
+            client,
+            warehouse,
+            run_id=run_id,
+            window=window,
+            changed_since=changed_since,
+            rebuild=rebuild,
+            log=log,
+        )
+
+
+def sync_metadata(
+    outcome: SourceSync, table: Table, warehouse: Warehouse, selection: Selection
+) -> dict[str, Any]:
+    """What a synced table's materialization records: rows, requests and the load's figures."""
+    result = outcome.results[table.name]
+    return {
+        "dagster/row_count": result.rows_written,
+        "requests": outcome.requests,
+        "unselected_columns": ", ".join(selection.unselected_columns(table.name)),
+        "rows_outside_window": outcome.outside_window.get(table.name, 0),
+        "request_windows": outcome.windows,
+        **result_metadata(warehouse, result),
+    }
 
 
 def freshness_policy(table: Table) -> dg.FreshnessPolicy:
@@ -213,27 +260,18 @@ def build_source_asset(
             else None
         )
         warehouse = io_manager.warehouse()
-        with failing_fast(source), netvisor.get_client() as client:
-            outcome = sync_source(
-                source,
-                chosen,
-                client,
-                warehouse,
-                run_id=context.run_id,
-                window=window,
-                changed_since=since,
-                log=context.log.info,
-            )
+        outcome = sync_window(
+            source,
+            chosen,
+            netvisor,
+            warehouse,
+            run_id=context.run_id,
+            window=window,
+            changed_since=since,
+            log=context.log.info,
+        )
         for table in chosen:
-            result = outcome.results[table.name]
-            metadata: dict[str, dg.RawMetadataValue] = {
-                "dagster/row_count": result.rows_written,
-                "requests": outcome.requests,
-                "unselected_columns": ", ".join(selection.unselected_columns(table.name)),
-                "rows_outside_window": outcome.outside_window.get(table.name, 0),
-                "request_windows": outcome.windows,
-                **result_metadata(io_manager.warehouse(), result),
-            }
+            metadata = sync_metadata(outcome, table, warehouse, selection)
             if table is chosen[0]:
                 metadata["new_api_fields"] = ", ".join(outcome.new_fields)
             if window is None or window[0] == window[1]:

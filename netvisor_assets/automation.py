@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import dagster as dg
-from dagster._core.definitions.unresolved_asset_job_definition import UnresolvedAssetJobDefinition
 
 from netvisor_assets import checks
 from netvisor_assets.assets import ASSET_PREFIX, POOL, asset_key
@@ -23,10 +22,13 @@ from netvisor_assets.netvisor.client import NetvisorClient
 from netvisor_assets.resources import NetvisorResource
 from netvisor_assets.selection import Selection
 from netvisor_assets.tables import SOURCES, TABLES, Source, SyncMode
-from netvisor_assets.tables.source import day_ranges
+from netvisor_assets.tables.source import Rerun, day_ranges
 from netvisor_assets.timezone import HELSINKI
 from netvisor_assets.warehouse import Warehouse, warehouse_from_env
 
+# What `dg.define_asset_job` returns: Dagster does not export its class, and this code
+# location imports nothing private from Dagster.
+AssetJob = Any
 SENSOR_NAME = "netvisor_changes"
 PARTITIONED_JOB = "netvisor_partitioned_sync"
 MERGE_JOB = "netvisor_merge_sync"
@@ -41,7 +43,6 @@ OVERLAP = dt.timedelta(hours=1)
 # Without a cursor (first tick), look back as far as Netvisor keeps deletions.
 INITIAL_LOOKBACK = dt.timedelta(days=7)
 DEFAULT_INTERVAL_SECONDS = 3600
-BALANCES_SOURCE = "account_balances"
 # Checks with their own schedules, left out of the sync jobs: completeness lists every month
 # of every document source (weekly), freshness looks at the clock (daily at 06:00).
 SCHEDULED_ONLY_CHECKS = frozenset(
@@ -51,7 +52,6 @@ SCHEDULED_ONLY_CHECKS = frozenset(
         checks.REFRESH_FRESHNESS_CHECK,
     }
 )
-LEDGER_SOURCE = "vouchers"
 
 
 @dataclass
@@ -108,33 +108,36 @@ def plan_changes(
     server_now = client.server_time or dt.datetime.now(HELSINKI)
     end = max(dt.datetime.now(HELSINKI), server_now) + dt.timedelta(days=1)
     no_filter: list[Source] = []
+    cumulative: list[Source] = []
     for source in SOURCES:
         if not any(selection.is_selected(t.name) for t in source.tables):
             continue
         if source.mode is SyncMode.MERGE:
-            if source.changes is not None and source.changes(client, since, end):
+            if source.has_change_filter and source.changes(client, since, end):
                 plan.merges[source.name] = since.isoformat()
             continue
         if source.mode is SyncMode.FULL_REFRESH:
             # No change filter exists; one request reads the whole (small) table, and a
             # digest of it tells whether the last tick saw the same content.
-            assert source.fetch_all is not None
             digest = _digest(source.fetch_all(client))
             plan.digests[source.name] = digest
             if digests is None or digests.get(source.name) != digest:
                 plan.refreshes.add(source.name)
             continue
-        if source.mode is not SyncMode.PARTITIONED or source.name == BALANCES_SOURCE:
+        if source.mode is not SyncMode.PARTITIONED:
+            continue
+        if source.rerun is Rerun.FROM_FIRST_CHANGE:
+            cumulative.append(source)
             continue
         days: set[dt.date] = set()
         keys: set[int] = set()
-        if source.changes is not None:
+        if source.rerun is Rerun.NEW_DAYS:
+            no_filter.append(source)
+        else:
             for key, day in source.changes(client, since, end):
                 keys.add(key)
                 if day is not None:
                     days.add(day)
-        else:
-            no_filter.append(source)
         if source.deleted_kind is not None:
             deleted = client.deleted(source.deleted_kind, since.astimezone(HELSINKI).date())
             keys |= {r["netvisorkey"] for r in deleted}
@@ -149,16 +152,19 @@ def plan_changes(
     for source in no_filter:
         # No change filter (paymentlist.nv): re-read the days since the last tick.
         plan.days[source.name] = plan.days.get(source.name, set()) | new_days
-    if selection.is_selected("account_balances"):
-        # A balance is cumulative: a posting on day D changes every closing balance from D on,
-        # and every new day has balances even without postings. Every day up to Netvisor's
-        # today is re-run, and every later day the warehouse already holds (Netvisor's clock
-        # behind ours, or a backfill ahead of it), so no stored balance stays stale.
-        start = min(plan.days.get(LEDGER_SOURCE, set()) | new_days, default=None)
-        stored = warehouse.max_value("account_balances", "balance_date")
+    for source in cumulative:
+        # A cumulative figure (a balance) on day D moves with every change on or before D,
+        # and every new day has one even without changes. Every day up to Netvisor's today is
+        # re-run, and every later day the warehouse already holds (Netvisor's clock behind
+        # ours, or a backfill ahead of it), so no stored figure stays stale.
+        assert source.moved_by is not None
+        header = source.tables[0]
+        assert header.partition_column is not None
+        start = min(plan.days.get(source.moved_by, set()) | new_days, default=None)
+        stored = warehouse.max_value(header.name, header.partition_column)
         end_day = min(last_day, max(today, stored) if stored is not None else today)
         if start is not None and start <= end_day:
-            plan.days[BALANCES_SOURCE] = _days(start, end_day)
+            plan.days[source.name] = _days(start, end_day)
     plan.requests = client.requests_made - before
     return plan
 
@@ -298,7 +304,7 @@ def run_in_progress(instance: dg.DagsterInstance, job_names: set[str]) -> dg.Dag
 def build_changes_sensor(
     selection: Selection,
     partitions_def: dg.DailyPartitionsDefinition | None,
-    jobs: Sequence[UnresolvedAssetJobDefinition],
+    jobs: Sequence[AssetJob],
     interval_seconds: int = DEFAULT_INTERVAL_SECONDS,
 ) -> dg.SensorDefinition:
     """The `netvisor_changes` sensor."""
@@ -373,7 +379,7 @@ def scheduled_only_check_keys(selection: Selection) -> list[dg.AssetCheckKey]:
     return [spec.key for spec in (*completeness_specs(selection), *freshness_specs(selection))]
 
 
-def build_check_jobs(selection: Selection) -> dict[str, UnresolvedAssetJobDefinition]:
+def build_check_jobs(selection: Selection) -> dict[str, AssetJob]:
     """The weekly completeness job and the daily freshness job (checks only, no sync)."""
     keys = scheduled_only_check_keys(selection)
     out = {}
@@ -398,7 +404,7 @@ def build_check_jobs(selection: Selection) -> dict[str, UnresolvedAssetJobDefini
     return out
 
 
-def build_jobs(selection: Selection) -> dict[str, UnresolvedAssetJobDefinition]:
+def build_jobs(selection: Selection) -> dict[str, AssetJob]:
     """The sync jobs by kind of table; a kind with no selected table has no job."""
     keys: dict[SyncMode, list[dg.AssetKey]] = {}
     for source in SOURCES:
@@ -421,7 +427,7 @@ def build_jobs(selection: Selection) -> dict[str, UnresolvedAssetJobDefinition]:
 
 
 def build_schedules(
-    jobs: dict[str, UnresolvedAssetJobDefinition],
+    jobs: dict[str, AssetJob],
 ) -> list[dg.ScheduleDefinition]:
     """Daily schedules in Helsinki time, stopped until a user turns them on in the UI."""
     schedules: list[dg.ScheduleDefinition] = []

@@ -22,9 +22,10 @@ import pandas as pd
 
 from netvisor_assets.frames import to_frame
 from netvisor_assets.netvisor.client import NetvisorClient
+from netvisor_assets.netvisor.paging import month_windows
 from netvisor_assets.tables import Source, SyncMode, Table
 from netvisor_assets.tables.schema import Column
-from netvisor_assets.tables.source import Records, month_windows
+from netvisor_assets.tables.source import Records
 from netvisor_assets.warehouse.base import (
     LoadMode,
     SchemaConflictError,
@@ -268,15 +269,13 @@ def _record_batches(
 ):  # -> Iterator[tuple[Records, tuple[dt.date, dt.date] | None]]
     """One response set at a time: a month window, or everything of an unpartitioned source."""
     if window is not None:
-        assert source.fetch_window is not None
         for a, b in month_windows(window[0], window[1], source.max_days_per_request):
             yield source.fetch_window(client, a, b), (a, b)
         return
     records: Records
-    if changed_since is not None and source.fetch_changed is not None:
+    if changed_since is not None and source.has_change_filter:
         records = source.fetch_changed(client, changed_since)
     else:
-        assert source.fetch_all is not None
         records = source.fetch_all(client)
     yield records, None
 

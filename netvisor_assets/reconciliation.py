@@ -25,10 +25,11 @@ import pandas as pd
 from netvisor_assets import checks
 from netvisor_assets.assets import asset_key, check_result
 from netvisor_assets.loading import sync_source
+from netvisor_assets.netvisor.paging import month_windows
 from netvisor_assets.resources import NetvisorResource
 from netvisor_assets.selection import Selection
 from netvisor_assets.tables import SOURCES, TABLES, Source, SyncMode, Table
-from netvisor_assets.tables.source import day_ranges, month_windows
+from netvisor_assets.tables.source import day_ranges
 from netvisor_assets.timezone import HELSINKI
 from netvisor_assets.warehouse.base import Warehouse
 from netvisor_assets.warehouse.io_manager import WarehouseIOManager
@@ -270,7 +271,7 @@ def completeness_outcome(
     log: Any,
 ) -> tuple[checks.Outcome, list[tuple[dt.date, dt.date]]]:
     """Compare one source month by month and re-sync the days that differ."""
-    assert source.list_keys is not None
+    assert source.reconciled_by_listing
     header = source.tables[0]
     before = client.requests_made
     listed: list[tuple[Any, dt.date | None]] = []
@@ -324,7 +325,7 @@ def completeness_specs(selection: Selection) -> list[dg.AssetCheckSpec]:
             ),
         )
         for source in SOURCES
-        if source.list_keys is not None and selection.is_selected(source.tables[0].name)
+        if source.reconciled_by_listing and selection.is_selected(source.tables[0].name)
     ]
 
 

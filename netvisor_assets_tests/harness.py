@@ -17,44 +17,13 @@ import pytest
 
 from netvisor_assets.selection import Selection, load_selection
 from netvisor_assets.settings import NetvisorSettings
-from netvisor_assets.simulator import SimulatorServer, handlers
-from netvisor_assets.simulator.render import expected_record
-from netvisor_assets.tables import SOURCES, TABLES, SyncMode, get_source
+from netvisor_assets.simulator import SimulatorServer
+from netvisor_assets.simulator.truth import source_records
+from netvisor_assets.tables import SOURCES, TABLES
 from netvisor_assets.warehouse import Warehouse
 
 RANGE_START_TAG = "dagster/asset_partition_range_start"
 RANGE_END_TAG = "dagster/asset_partition_range_end"
-
-# source -> (company collection, element key of one record in its detail response)
-DOCUMENTS = {
-    "vouchers": ("vouchers", "voucher"),
-    "sales_invoices": ("sales_invoices", "salesinvoice"),
-    "sales_orders": ("sales_orders", "salesinvoice"),
-    "purchase_invoices": ("purchase_invoices", "purchaseinvoice"),
-    "purchase_orders": ("purchase_orders", "purchaseorder"),
-    "sales_payments": ("sales_payments", "salespayment"),
-    "purchase_payments": ("purchase_payments", "payment"),
-    "customers": ("customers", "customer"),
-    "vendors": ("vendors", "vendor"),
-    "products": ("products", "product"),
-}
-LIST_ROWS = {
-    "sales_invoices": (
-        "salesinvoice",
-        lambda r: handlers.sales_list_item(r, handlers.Params({}), "getsalesinvoice.nv"),
-    ),
-    "purchase_invoices": (
-        "purchaseinvoice",
-        lambda r: handlers.purchase_list_item(r, handlers.Params({})),
-    ),
-}
-REFERENCE = {
-    "accounts": ("accounts", "account"),
-    "dimensions": ("dimensions", "dimensionname"),
-    "accounting_periods": ("periods", "period"),
-    "voucher_types": ("voucher_types", "vouchertype"),
-    "payment_terms": ("payment_terms", "paymentterm"),
-}
 
 
 @contextlib.contextmanager
@@ -129,42 +98,8 @@ def run_full_sync(
 
 
 def truth_records(sim: SimulatorServer, source: str, first: dt.date, last: dt.date) -> list[dict]:
-    """What Netvisor holds for a source, as the client would parse it."""
-    company = sim.company
-    if source in DOCUMENTS:
-        kind, element = DOCUMENTS[source]
-        if get_source(source).mode is SyncMode.PARTITIONED:
-            records = company.by_date(kind, first, last)
-        else:
-            records = company.records(kind)
-        out = []
-        for raw in records:
-            record = expected_record(element, raw)
-            if source in LIST_ROWS:
-                # The client files the list row under `list` (open amount, sub-status).
-                item, build = LIST_ROWS[source]
-                record["list"] = expected_record(item, build(raw))
-            out.append(record)
-        return out
-    if source == "default_accounts":
-        return [
-            {"role": role, "accountnumber": number}
-            for role, number in sorted(company.company_default_accounts.items())
-        ]
-    if source in REFERENCE:
-        attribute, element = REFERENCE[source]
-        records = [expected_record(element, r) for r in getattr(company, attribute)]
-        if source == "accounting_periods":
-            locks = company.period_lock_information
-            records = [{**r, "locks": locks} for r in records]
-        return records
-    if source == "account_balances":
-        # The simulator's ground truth is already one record per account and day.
-        return sim.ground_truth(
-            "accountbalance",
-            {"balancedates": f"{first.isoformat()},{last.isoformat()}", "intervaltype": "1"},
-        )
-    raise KeyError(source)
+    """What Netvisor holds for a source, as the client would parse it (the simulator's hook)."""
+    return source_records(sim, source, first, last)
 
 
 def expected_rows(

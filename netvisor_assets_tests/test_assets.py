@@ -141,15 +141,13 @@ def test_rows_dated_outside_the_window_are_counted_and_logged(tmp_path) -> None:
         requests_made = 0
         organisation_id = "1967543-8"
 
-    source = VOUCHER_SOURCE.__class__(
-        **{
-            **VOUCHER_SOURCE.__dict__,
-            "fetch_window": lambda client, a, b: [
-                voucher(1, a),
+        def fetch(self, endpoint, *, window) -> list[dict]:
+            return [
+                voucher(1, window[0]),
                 voucher(2, dt.date(2024, 12, 31)),  # Netvisor answered a day before the window
-            ],
-        }
-    )
+            ]
+
+    source = VOUCHER_SOURCE
     logged: list[str] = []
     outcome = sync_source(
         source,

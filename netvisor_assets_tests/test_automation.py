@@ -15,7 +15,6 @@ import dagster as dg
 import pytest
 
 from netvisor_assets.automation import (
-    BALANCES_SOURCE,
     PARTITIONED_JOB,
     SENSOR_NAME,
     plan_changes,
@@ -25,6 +24,7 @@ from netvisor_assets.resources import netvisor_resource_from_env
 from netvisor_assets.selection import load_selection
 from netvisor_assets.settings import NetvisorSettings
 from netvisor_assets.simulator import Credentials, SimulatorServer, generate_company
+from netvisor_assets.tables.ledger import BALANCE_SOURCE
 from netvisor_assets.warehouse import warehouse_from_env
 from netvisor_assets_tests.harness import definitions, sync_env
 
@@ -126,4 +126,4 @@ def test_balances_the_warehouse_holds_past_netvisors_today_are_rerun(tiny_sim, t
                 first_day=dt.date(2025, 1, 1),
                 last_day=last_day,
             )
-        assert max(plan.days[BALANCES_SOURCE]) == held
+        assert max(plan.days[BALANCE_SOURCE.name]) == held

@@ -49,7 +49,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from netvisor_assets import settings
-from netvisor_assets.netvisor.client import NetvisorClient, with_list_rows
+from netvisor_assets.netvisor.client import NetvisorClient
+from netvisor_assets.netvisor.endpoints import Endpoint, Resource
 from netvisor_assets.netvisor.errors import (
     AuthenticationFailed,
     DeadlineExceeded,
@@ -61,6 +62,7 @@ from netvisor_assets.netvisor.errors import (
     TechnicalError,
 )
 from netvisor_assets.netvisor.gate import Gate
+from netvisor_assets.netvisor.paging import with_list_rows
 from netvisor_assets.simulator import (
     Credentials,
     FaultConfig,
@@ -69,6 +71,26 @@ from netvisor_assets.simulator import (
     generate_company,
 )
 from netvisor_assets.simulator.app import denied_resource_names
+from netvisor_assets.tables.ledger import BALANCE_ENDPOINT, VOUCHER_ENDPOINT
+from netvisor_assets.tables.partners import CUSTOMER_ENDPOINT, PRODUCT_ENDPOINT, VENDOR_ENDPOINT
+from netvisor_assets.tables.purchases import (
+    PURCHASE_INVOICE_ENDPOINT,
+    PURCHASE_ORDER_ENDPOINT,
+    PURCHASE_PAYMENT_ENDPOINT,
+)
+from netvisor_assets.tables.reference import (
+    ACCOUNT_ENDPOINT,
+    DEFAULT_ACCOUNT_ENDPOINT,
+    DIMENSION_ENDPOINT,
+    PAYMENT_TERM_ENDPOINT,
+    PERIOD_ENDPOINT,
+    VOUCHER_TYPE_ENDPOINT,
+)
+from netvisor_assets.tables.sales import (
+    SALES_INVOICE_ENDPOINT,
+    SALES_ORDER_ENDPOINT,
+    SALES_PAYMENT_ENDPOINT,
+)
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
 UTC = dt.UTC
@@ -244,62 +266,98 @@ class Case:
 D = dt.date
 JAN_1, JAN_31 = D(2025, 1, 1), D(2025, 1, 31)
 
+# No sales personnel table yet: the resource declared here, as the old client method read it.
+SALES_PERSONNEL_ENDPOINT = Endpoint(
+    list=Resource(
+        "salespersonnellist.nv",
+        (("salespersonnellist", "salesperson"), ("salespersonnellist", "salespersonnel")),
+    )
+)
+
+
+def without_locks(periods: Sequence[dict]) -> list[dict]:
+    """Periods as accountingperiodlist.nv lists them, without the lock dates attached."""
+    return [{k: v for k, v in p.items() if k != "locks"} for p in periods]
+
+
+def periods_and_locks(periods: Sequence[dict]) -> tuple[list[dict], dict]:
+    return without_locks(periods), periods[0]["locks"]
+
+
 TINY_CASES = [
     # customers
-    Case("customer_list", lambda c, s: c.customer_list(), truth("customerlist")),
+    Case("customer_list", lambda c, s: c.list_rows(CUSTOMER_ENDPOINT), truth("customerlist")),
     Case(
         "customer_list-changed_since",
-        lambda c, s: c.customer_list(changed_since=D(2025, 1, 2)),
+        lambda c, s: c.list_rows(CUSTOMER_ENDPOINT, changed_since=D(2025, 1, 2)),
         truth("customerlist", changedsince="2025-01-02"),
     ),
     Case(
         "customer_list-keyword",  # a space in the query value: encoded and signed as sent
-        lambda c, s: c.customer_list(keyword="Aurinko Ab"),
+        lambda c, s: c.list_rows(CUSTOMER_ENDPOINT, params={"keyword": "Aurinko Ab"}),
         truth("customerlist", keyword="Aurinko Ab"),
     ),
     Case(
         "get_customers",
-        lambda c, s: c.get_customers(s.company.keys("customers")),
+        lambda c, s: c.details(CUSTOMER_ENDPOINT, s.company.keys("customers")),
         CUSTOMER.all,
     ),
-    Case("customers", lambda c, s: c.customers(), CUSTOMER.all, requests=2),
+    Case("customers", lambda c, s: c.fetch(CUSTOMER_ENDPOINT), CUSTOMER.all, requests=2),
     Case(
         "customers-changed_since",
-        lambda c, s: c.customers(changed_since=D(2025, 1, 2)),
+        lambda c, s: c.fetch(CUSTOMER_ENDPOINT, changed_since=D(2025, 1, 2)),
         listed(CUSTOMER, "customerlist", changedsince="2025-01-02"),
         requests=2,
     ),
     # vendors
-    Case("vendors", lambda c, s: c.vendors(), truth("getvendor", changedsince="2000-01-01")),
+    Case(
+        "vendors",
+        lambda c, s: c.fetch(VENDOR_ENDPOINT),
+        truth("getvendor", changedsince="2000-01-01"),
+    ),
     Case(
         "vendors-changed_since-utc",  # 06:00:02 UTC is 08:00:02 in Helsinki (EET)
-        lambda c, s: c.vendors(changed_since=dt.datetime(2025, 1, 1, 6, 0, 2, tzinfo=UTC)),
+        lambda c, s: c.fetch(
+            VENDOR_ENDPOINT, changed_since=dt.datetime(2025, 1, 1, 6, 0, 2, tzinfo=UTC)
+        ),
         truth("getvendor", changedsince="2025-01-01T08:00:02"),
     ),
-    Case("get_vendors", lambda c, s: c.get_vendors(s.company.keys("vendors")), VENDOR.all),
+    Case(
+        "get_vendors",
+        lambda c, s: c.details(VENDOR_ENDPOINT, s.company.keys("vendors")),
+        VENDOR.all,
+    ),
     # products
-    Case("product_list", lambda c, s: c.product_list(), truth("productlist")),
+    Case("product_list", lambda c, s: c.list_rows(PRODUCT_ENDPOINT), truth("productlist")),
     Case(
         "product_list-changed_since",
-        lambda c, s: c.product_list(
-            changed_since=dt.datetime(2025, 1, 1, 8, 0, 4, tzinfo=HELSINKI)
+        lambda c, s: c.list_rows(
+            PRODUCT_ENDPOINT, changed_since=dt.datetime(2025, 1, 1, 8, 0, 4, tzinfo=HELSINKI)
         ),
         truth("productlist", changedsince="2025-01-01T08:00:04"),
     ),
-    Case("get_products", lambda c, s: c.get_products(s.company.keys("products")), PRODUCT.all),
-    Case("products", lambda c, s: c.products(), PRODUCT.all, requests=2),
+    Case(
+        "get_products",
+        lambda c, s: c.details(PRODUCT_ENDPOINT, s.company.keys("products")),
+        PRODUCT.all,
+    ),
+    Case("products", lambda c, s: c.fetch(PRODUCT_ENDPOINT), PRODUCT.all, requests=2),
     # sales invoices
-    Case("sales_invoice_list", lambda c, s: c.sales_invoice_list(), truth("salesinvoicelist")),
+    Case(
+        "sales_invoice_list",
+        lambda c, s: c.list_rows(SALES_INVOICE_ENDPOINT),
+        truth("salesinvoicelist"),
+    ),
     Case(
         "sales_invoice_list-dates",
-        lambda c, s: c.sales_invoice_list(D(2025, 1, 10), D(2025, 1, 20)),
+        lambda c, s: c.list_rows(SALES_INVOICE_ENDPOINT, window=(D(2025, 1, 10), D(2025, 1, 20))),
         truth("salesinvoicelist", begininvoicedate="2025-01-10", endinvoicedate="2025-01-20"),
     ),
     Case(
         "sales_invoice_list-last_modified",
-        lambda c, s: c.sales_invoice_list(
-            last_modified_start=dt.datetime(2025, 1, 20, 12, tzinfo=UTC),
-            last_modified_end=D(2025, 1, 28),
+        lambda c, s: c.list_rows(
+            SALES_INVOICE_ENDPOINT,
+            modified=(dt.datetime(2025, 1, 20, 12, tzinfo=UTC), D(2025, 1, 28)),
         ),
         truth(
             "salesinvoicelist",
@@ -309,10 +367,10 @@ TINY_CASES = [
     ),
     Case(
         "sales_invoice_list-include_modified_payments",
-        lambda c, s: c.sales_invoice_list(
-            last_modified_start=D(2025, 1, 25),
-            last_modified_end=JAN_31,
-            include_modified_payments=True,
+        lambda c, s: c.list_rows(
+            SALES_INVOICE_ENDPOINT,
+            modified=(D(2025, 1, 25), JAN_31),
+            params={"includemodifiedpayments": 1},
         ),
         truth(
             "salesinvoicelist",
@@ -323,13 +381,18 @@ TINY_CASES = [
     ),
     Case(
         "get_sales_invoices",
-        lambda c, s: c.get_sales_invoices(s.company.keys("sales_invoices")),
+        lambda c, s: c.details(SALES_INVOICE_ENDPOINT, s.company.keys("sales_invoices")),
         dataclasses.replace(SALES_INVOICE, list_rows=None).all,
     ),
-    Case("sales_invoices", lambda c, s: c.sales_invoices(), SALES_INVOICE.all, requests=2),
+    Case(
+        "sales_invoices",
+        lambda c, s: c.fetch(SALES_INVOICE_ENDPOINT),
+        SALES_INVOICE.all,
+        requests=2,
+    ),
     Case(
         "sales_invoices-dates",
-        lambda c, s: c.sales_invoices(D(2025, 1, 10), D(2025, 1, 20)),
+        lambda c, s: c.fetch(SALES_INVOICE_ENDPOINT, window=(D(2025, 1, 10), D(2025, 1, 20))),
         listed(
             SALES_INVOICE,
             "salesinvoicelist",
@@ -340,9 +403,7 @@ TINY_CASES = [
     ),
     Case(
         "sales_invoices-last_modified",
-        lambda c, s: c.sales_invoices(
-            last_modified_start=D(2025, 1, 20), last_modified_end=D(2025, 1, 28)
-        ),
+        lambda c, s: c.fetch(SALES_INVOICE_ENDPOINT, modified=(D(2025, 1, 20), D(2025, 1, 28))),
         listed(
             SALES_INVOICE,
             "salesinvoicelist",
@@ -354,12 +415,12 @@ TINY_CASES = [
     # sales orders
     Case(
         "sales_order_list",
-        lambda c, s: c.sales_order_list(),
+        lambda c, s: c.list_rows(SALES_ORDER_ENDPOINT),
         truth("salesinvoicelist", listtype="preinvoice"),
     ),
     Case(
         "sales_order_list-dates",
-        lambda c, s: c.sales_order_list(D(2025, 1, 20), D(2025, 1, 26)),
+        lambda c, s: c.list_rows(SALES_ORDER_ENDPOINT, window=(D(2025, 1, 20), D(2025, 1, 26))),
         truth(
             "salesinvoicelist",
             listtype="preinvoice",
@@ -369,32 +430,35 @@ TINY_CASES = [
     ),
     Case(
         "get_sales_orders",
-        lambda c, s: c.get_sales_orders(s.company.keys("sales_orders")),
+        lambda c, s: c.details(SALES_ORDER_ENDPOINT, s.company.keys("sales_orders")),
         SALES_ORDER.all,
     ),
-    Case("sales_orders", lambda c, s: c.sales_orders(), SALES_ORDER.all, requests=2),
+    Case("sales_orders", lambda c, s: c.fetch(SALES_ORDER_ENDPOINT), SALES_ORDER.all, requests=2),
     # purchase invoices
     Case(
         "purchase_invoice_list",
-        lambda c, s: c.purchase_invoice_list(),
+        lambda c, s: c.list_rows(PURCHASE_INVOICE_ENDPOINT),
         truth("purchaseinvoicelist"),
     ),
     Case(
         "purchase_invoice_list-last_modified",
-        lambda c, s: c.purchase_invoice_list(
-            last_modified_start=D(2025, 1, 20), last_modified_end=JAN_31
-        ),
+        lambda c, s: c.list_rows(PURCHASE_INVOICE_ENDPOINT, modified=(D(2025, 1, 20), JAN_31)),
         truth("purchaseinvoicelist", lastmodifiedstart="2025-01-20", lastmodifiedend="2025-01-31"),
     ),
     Case(
         "get_purchase_invoices",
-        lambda c, s: c.get_purchase_invoices(s.company.keys("purchase_invoices")),
+        lambda c, s: c.details(PURCHASE_INVOICE_ENDPOINT, s.company.keys("purchase_invoices")),
         dataclasses.replace(PURCHASE_INVOICE, list_rows=None).all,
     ),
-    Case("purchase_invoices", lambda c, s: c.purchase_invoices(), PURCHASE_INVOICE.all, requests=2),
+    Case(
+        "purchase_invoices",
+        lambda c, s: c.fetch(PURCHASE_INVOICE_ENDPOINT),
+        PURCHASE_INVOICE.all,
+        requests=2,
+    ),
     Case(
         "purchase_invoices-dates",
-        lambda c, s: c.purchase_invoices(JAN_1, D(2025, 1, 25)),
+        lambda c, s: c.fetch(PURCHASE_INVOICE_ENDPOINT, window=(JAN_1, D(2025, 1, 25))),
         listed(
             PURCHASE_INVOICE,
             "purchaseinvoicelist",
@@ -404,40 +468,49 @@ TINY_CASES = [
         requests=2,
     ),
     # purchase orders
-    Case("purchase_order_list", lambda c, s: c.purchase_order_list(), truth("purchaseorderlist")),
+    Case(
+        "purchase_order_list",
+        lambda c, s: c.list_rows(PURCHASE_ORDER_ENDPOINT),
+        truth("purchaseorderlist"),
+    ),
     Case(
         "purchase_order_list-dates",
-        lambda c, s: c.purchase_order_list(D(2025, 1, 20), JAN_31),
+        lambda c, s: c.list_rows(PURCHASE_ORDER_ENDPOINT, window=(D(2025, 1, 20), JAN_31)),
         truth("purchaseorderlist", limitbegindate="2025-01-20", limitenddate="2025-01-31"),
     ),
     Case(
         "get_purchase_orders",
-        lambda c, s: c.get_purchase_orders(s.company.keys("purchase_orders")),
+        lambda c, s: c.details(PURCHASE_ORDER_ENDPOINT, s.company.keys("purchase_orders")),
         PURCHASE_ORDER.all,
     ),
-    Case("purchase_orders", lambda c, s: c.purchase_orders(), PURCHASE_ORDER.all, requests=2),
+    Case(
+        "purchase_orders",
+        lambda c, s: c.fetch(PURCHASE_ORDER_ENDPOINT),
+        PURCHASE_ORDER.all,
+        requests=2,
+    ),
     # vouchers
     Case(
         "vouchers-window",
-        lambda c, s: c.vouchers(JAN_1, JAN_31),
+        lambda c, s: c.fetch(VOUCHER_ENDPOINT, window=(JAN_1, JAN_31)),
         truth("accountingledger", startdate="2025-01-01", enddate="2025-01-31", voucherstatus=1),
     ),
     Case(
         "vouchers-window-two-months",  # one request per calendar month
-        lambda c, s: c.vouchers(D(2024, 12, 20), JAN_31),
+        lambda c, s: c.fetch(VOUCHER_ENDPOINT, window=(D(2024, 12, 20), JAN_31)),
         truth("accountingledger", startdate="2024-12-20", enddate="2025-01-31", voucherstatus=1),
         requests=2,
     ),
     Case(
         "vouchers-changed_since",
-        lambda c, s: c.vouchers(changed_since=dt.datetime(2025, 1, 20, 9, 30, tzinfo=HELSINKI)),
+        lambda c, s: c.fetch(
+            VOUCHER_ENDPOINT, changed_since=dt.datetime(2025, 1, 20, 9, 30, tzinfo=HELSINKI)
+        ),
         truth("accountingledger", changedsince="2025-01-20T09:30:00", voucherstatus=1),
     ),
     Case(
         "vouchers-last_modified",
-        lambda c, s: c.vouchers(
-            last_modified_start=D(2025, 1, 10), last_modified_end=D(2025, 1, 20)
-        ),
+        lambda c, s: c.fetch(VOUCHER_ENDPOINT, modified=(D(2025, 1, 10), D(2025, 1, 20))),
         truth(
             "accountingledger",
             lastmodifiedstart="2025-01-10",
@@ -447,59 +520,71 @@ TINY_CASES = [
     ),
     Case(
         "vouchers-keys",
-        lambda c, s: c.vouchers(keys=s.company.keys("vouchers")[3:9]),
+        lambda c, s: c.fetch(VOUCHER_ENDPOINT, keys=s.company.keys("vouchers")[3:9]),
         lambda s: detail_truth(
             s, "accountingledger", "netvisorkeylist", s.company.keys("vouchers")[3:9]
         ),
     ),
     Case(
         "vouchers-voucher_status-2",
-        lambda c, s: c.vouchers(JAN_1, JAN_31, voucher_status=2),
+        lambda c, s: c.fetch(VOUCHER_ENDPOINT, window=(JAN_1, JAN_31), params={"voucherstatus": 2}),
         truth("accountingledger", startdate="2025-01-01", enddate="2025-01-31", voucherstatus=2),
     ),
     Case(
         "vouchers-voucher_status-default",  # None: Netvisor's own default applies
-        lambda c, s: c.vouchers(JAN_1, JAN_31, voucher_status=None),
+        lambda c, s: c.fetch(
+            VOUCHER_ENDPOINT, window=(JAN_1, JAN_31), params={"voucherstatus": None}
+        ),
         truth("accountingledger", startdate="2025-01-01", enddate="2025-01-31"),
     ),
     # payments
-    Case("sales_payments", lambda c, s: c.sales_payments(), truth("salespaymentlist")),
+    Case(
+        "sales_payments",
+        lambda c, s: c.list_rows(SALES_PAYMENT_ENDPOINT),
+        truth("salespaymentlist"),
+    ),
     Case(
         "sales_payments-dates",
-        lambda c, s: c.sales_payments(D(2025, 1, 18), D(2025, 1, 22)),
+        lambda c, s: c.list_rows(SALES_PAYMENT_ENDPOINT, window=(D(2025, 1, 18), D(2025, 1, 22))),
         truth("salespaymentlist", begindate="2025-01-18", enddate="2025-01-22"),
     ),
     Case(
         "sales_payments-last_modified",
-        lambda c, s: c.sales_payments(
-            last_modified_start=D(2025, 1, 19), last_modified_end=D(2025, 1, 28)
-        ),
+        lambda c, s: c.list_rows(SALES_PAYMENT_ENDPOINT, modified=(D(2025, 1, 19), D(2025, 1, 28))),
         truth("salespaymentlist", lastmodifiedstart="2025-01-19", lastmodifiedend="2025-01-28"),
     ),
-    Case("purchase_payments", lambda c, s: c.purchase_payments(), truth("paymentlist")),
+    Case(
+        "purchase_payments", lambda c, s: c.fetch(PURCHASE_PAYMENT_ENDPOINT), truth("paymentlist")
+    ),
     Case(
         "purchase_payments-dates",
-        lambda c, s: c.purchase_payments(D(2025, 1, 20), D(2025, 1, 30)),
+        lambda c, s: c.fetch(PURCHASE_PAYMENT_ENDPOINT, window=(D(2025, 1, 20), D(2025, 1, 30))),
         truth("paymentlist", limitbegindate="2025-01-20", limitenddate="2025-01-30"),
     ),
     # reference tables
-    Case("accounts", lambda c, s: c.accounts(), truth("accountlist")),
+    Case("accounts", lambda c, s: c.fetch(ACCOUNT_ENDPOINT), truth("accountlist")),
     Case(
-        "account_list",
-        lambda c, s: c.account_list(),
-        lambda s: {
-            "companydefaultaccounts": s.company.company_default_accounts,
-            "accounts": s.ground_truth("accountlist"),
-        },
+        "account_list",  # its "accounts" half is the "accounts" case
+        lambda c, s: {r["role"]: r["accountnumber"] for r in c.fetch(DEFAULT_ACCOUNT_ENDPOINT)},
+        lambda s: s.company.company_default_accounts,
     ),
     Case(
         "account_balances-dates",
-        lambda c, s: c.account_balances([D(2025, 1, 15), JAN_31]),
+        lambda c, s: c.fetch(
+            BALANCE_ENDPOINT,
+            params={"balancedates": ",".join(d.isoformat() for d in [D(2025, 1, 15), JAN_31])},
+        ),
         truth("accountbalance", balancedates="2025-01-15,2025-01-31"),
     ),
     Case(
         "account_balances-dates-keys",
-        lambda c, s: c.account_balances([JAN_31], keys=[s.company.account_key("1910")]),
+        lambda c, s: c.fetch(
+            BALANCE_ENDPOINT,
+            params={
+                "balancedates": ",".join(d.isoformat() for d in [JAN_31]),
+                "netvisorkeylist": ",".join(str(k) for k in [s.company.account_key("1910")]),
+            },
+        ),
         lambda s: s.ground_truth(
             "accountbalance",
             {"balancedates": "2025-01-31", "netvisorkeylist": s.company.account_key("1910")},
@@ -507,35 +592,47 @@ TINY_CASES = [
     ),
     Case(
         "account_balances-day-interval",
-        lambda c, s: c.account_balances(start=JAN_1, end=D(2025, 1, 10), interval="day"),
+        lambda c, s: c.fetch(BALANCE_ENDPOINT, window=(JAN_1, D(2025, 1, 10))),
         truth("accountbalance", balancedates="2025-01-01,2025-01-10", intervaltype=1),
     ),
     Case(
         "account_balances-week-interval",
-        lambda c, s: c.account_balances(start=JAN_1, end=JAN_31, interval="week"),
+        lambda c, s: c.fetch(BALANCE_ENDPOINT, window=(JAN_1, JAN_31), params={"intervaltype": 2}),
         truth("accountbalance", balancedates="2025-01-01,2025-01-31", intervaltype=2),
     ),
-    Case("accounting_periods", lambda c, s: c.accounting_periods(), truth("accountingperiodlist")),
+    Case(
+        "accounting_periods",
+        lambda c, s: without_locks(c.fetch(PERIOD_ENDPOINT)),
+        truth("accountingperiodlist"),
+    ),
     Case(
         "period_lock_information",
-        lambda c, s: c.period_lock_information(),
+        lambda c, s: c.fetch(PERIOD_ENDPOINT)[0]["locks"],
         lambda s: {k: v for k, v in s.company.period_lock_information.items() if k != "period"},
     ),
     Case(
         "accounting_periods_with_locks",
-        lambda c, s: c.accounting_periods_with_locks(),
+        lambda c, s: periods_and_locks(c.fetch(PERIOD_ENDPOINT)),
         lambda s: (
             s.ground_truth("accountingperiodlist", {}),
             {k: v for k, v in s.company.period_lock_information.items() if k != "period"},
         ),
     ),
-    Case("voucher_types", lambda c, s: c.voucher_types(), truth("vouchertypelist")),
-    Case("dimensions", lambda c, s: c.dimensions(), truth("dimensionlist", showhidden=1)),
+    Case("voucher_types", lambda c, s: c.fetch(VOUCHER_TYPE_ENDPOINT), truth("vouchertypelist")),
     Case(
-        "dimensions-visible", lambda c, s: c.dimensions(show_hidden=False), truth("dimensionlist")
+        "dimensions", lambda c, s: c.fetch(DIMENSION_ENDPOINT), truth("dimensionlist", showhidden=1)
     ),
-    Case("payment_terms", lambda c, s: c.payment_terms(), truth("paymenttermlist")),
-    Case("sales_personnel", lambda c, s: c.sales_personnel(), truth("salespersonnellist")),
+    Case(
+        "dimensions-visible",
+        lambda c, s: c.fetch(DIMENSION_ENDPOINT, params={"showhidden": None}),
+        truth("dimensionlist"),
+    ),
+    Case("payment_terms", lambda c, s: c.fetch(PAYMENT_TERM_ENDPOINT), truth("paymenttermlist")),
+    Case(
+        "sales_personnel",
+        lambda c, s: c.fetch(SALES_PERSONNEL_ENDPOINT),
+        truth("salespersonnellist"),
+    ),
 ]
 
 
@@ -561,7 +658,8 @@ def test_every_fetch_function_has_a_case() -> None:
         and not name.startswith("_")
         and name not in {"close", "request", "build_url", "check_connection", "from_settings"}
     }
-    covered = {case.id.split("-")[0] for case in TINY_CASES} | {"deleted"}
+    # The client methods each case calls (the names its fetch lambda looks up).
+    covered = {name for case in TINY_CASES for name in case.fetch.__code__.co_names} | {"deleted"}
     assert fetch_functions <= covered, sorted(fetch_functions - covered)
 
 
@@ -587,7 +685,7 @@ def test_sales_invoice_list_walks_past_the_500_row_cap(small: SimulatorServer, c
     assert len(small.ground_truth("salesinvoicelist")) == 500  # the cap bites
     client = connect(small)
     served = small.requests_served
-    rows = client.sales_invoice_list()
+    rows = client.list_rows(SALES_INVOICE_ENDPOINT)
     assert rows == walked_list_truth(small)
     assert keys_of(rows) == keys
     # Pages of 500 until one comes back short (an exact multiple needs an empty last page).
@@ -599,7 +697,7 @@ def test_sales_invoice_list_walks_past_the_500_row_cap(small: SimulatorServer, c
 def test_sales_invoices_batches_500_keys_per_detail_call(small: SimulatorServer, connect) -> None:
     client = connect(small)
     served = small.requests_served
-    invoices = client.sales_invoices()
+    invoices = client.fetch(SALES_INVOICE_ENDPOINT)
     assert invoices == SALES_INVOICE.all(small)
     n = len(small.company.keys("sales_invoices"))
     assert len(invoices) == n > 1000
@@ -611,22 +709,20 @@ def test_sales_invoices_batches_500_keys_per_detail_call(small: SimulatorServer,
 
 SALES_WALKS = [
     pytest.param(
-        lambda c: c.sales_invoice_list(D(2025, 1, 1), D(2025, 12, 31)),
+        lambda c: c.list_rows(SALES_INVOICE_ENDPOINT, window=(D(2025, 1, 1), D(2025, 12, 31))),
         {"begininvoicedate": "2025-01-01", "endinvoicedate": "2025-12-31"},
         id="invoice-dates",
     ),
     pytest.param(
-        lambda c: c.sales_invoice_list(
-            last_modified_start=D(2025, 1, 1), last_modified_end=D(2025, 12, 31)
-        ),
+        lambda c: c.list_rows(SALES_INVOICE_ENDPOINT, modified=(D(2025, 1, 1), D(2025, 12, 31))),
         {"lastmodifiedstart": "2025-01-01", "lastmodifiedend": "2025-12-31"},
         id="last-modified",
     ),
     pytest.param(
-        lambda c: c.sales_invoice_list(
-            last_modified_start=D(2025, 6, 1),
-            last_modified_end=D(2025, 12, 31),
-            include_modified_payments=True,
+        lambda c: c.list_rows(
+            SALES_INVOICE_ENDPOINT,
+            modified=(D(2025, 6, 1), D(2025, 12, 31)),
+            params={"includemodifiedpayments": 1},
         ),
         {
             "lastmodifiedstart": "2025-06-01",
@@ -636,7 +732,7 @@ SALES_WALKS = [
         id="include-modified-payments",
     ),
     pytest.param(
-        lambda c: c.sales_order_list(),
+        lambda c: c.list_rows(SALES_ORDER_ENDPOINT),
         {"listtype": "preinvoice"},
         id="orders",
     ),
@@ -658,7 +754,7 @@ def test_sales_invoices_in_a_date_window_of_the_small_company(
     small: SimulatorServer, connect
 ) -> None:
     client = connect(small)
-    got = client.sales_invoices(D(2025, 3, 1), D(2025, 3, 31))
+    got = client.fetch(SALES_INVOICE_ENDPOINT, window=(D(2025, 3, 1), D(2025, 3, 31)))
     expected = listed(
         SALES_INVOICE,
         "salesinvoicelist",
@@ -671,7 +767,7 @@ def test_sales_invoices_in_a_date_window_of_the_small_company(
 
 def test_purchase_invoices_batch_over_two_detail_calls(small: SimulatorServer, connect) -> None:
     client = connect(small)
-    invoices = client.purchase_invoices()
+    invoices = client.fetch(PURCHASE_INVOICE_ENDPOINT)
     assert invoices == PURCHASE_INVOICE.all(small)
     n = len(small.company.keys("purchase_invoices"))
     assert len(invoices) == n and 500 < n < 1000
@@ -685,7 +781,7 @@ def test_get_products_batches_400_keys(small: SimulatorServer, connect) -> None:
     unknown = list(range(900_001, 900_401))
     client = connect(small)
     served = small.requests_served
-    assert client.get_products(real + unknown) == PRODUCT.of(small, real)
+    assert client.details(PRODUCT_ENDPOINT, real + unknown) == PRODUCT.of(small, real)
     assert client.requests_made == small.requests_served - served == 2
 
 
@@ -699,17 +795,17 @@ def test_vendors_follow_the_pagination_headers(small: SimulatorServer, connect) 
     assert [len(p) for p in pages] == [VENDOR_PAGE, VENDOR_PAGE, 40 - 2 * VENDOR_PAGE]
     client = connect(small)
     served = small.requests_served
-    vendors = client.vendors()
+    vendors = client.fetch(VENDOR_ENDPOINT)
     assert vendors == pages[0] + pages[1] + pages[2]
     assert keys_of(vendors) == keys
     assert client.requests_made == small.requests_served - served == 3
-    assert client.get_vendors(keys) == VENDOR.all(small)
+    assert client.details(VENDOR_ENDPOINT, keys) == VENDOR.all(small)
 
 
 @pytest.mark.slow
 def test_vouchers_of_a_year_by_month_and_invalidated(small: SimulatorServer, connect) -> None:
     client = connect(small)
-    year = client.vouchers(D(2025, 1, 1), D(2025, 12, 31))
+    year = client.fetch(VOUCHER_ENDPOINT, window=(D(2025, 1, 1), D(2025, 12, 31)))
     assert client.requests_made == 12
     whole = small.ground_truth(
         "accountingledger", {"startdate": "2025-01-01", "enddate": "2025-12-31", "voucherstatus": 1}
@@ -717,7 +813,9 @@ def test_vouchers_of_a_year_by_month_and_invalidated(small: SimulatorServer, con
     by_key = sorted(year, key=lambda r: r["netvisorkey"])
     assert by_key == sorted(whole, key=lambda r: r["netvisorkey"])
     assert len(year) == len(whole) == len(small.company.keys("vouchers"))
-    invalidated = client.vouchers(D(2025, 6, 1), D(2025, 6, 30), voucher_status=3)
+    invalidated = client.fetch(
+        VOUCHER_ENDPOINT, window=(D(2025, 6, 1), D(2025, 6, 30)), params={"voucherstatus": 3}
+    )
     expected = small.ground_truth(
         "accountingledger", {"startdate": "2025-06-01", "enddate": "2025-06-30", "voucherstatus": 3}
     )
@@ -773,12 +871,12 @@ def test_deleted_records_of_all_seven_kinds(connect) -> None:
 def workload(client: NetvisorClient) -> list[Any]:
     """Eight requests' worth of fetches across list, detail and ledger resources."""
     return [
-        client.customers(),
-        client.sales_invoices(),
-        client.vouchers(JAN_1, JAN_31),
-        client.vendors(),
-        client.accounts(),
-        client.sales_payments(),
+        client.fetch(CUSTOMER_ENDPOINT),
+        client.fetch(SALES_INVOICE_ENDPOINT),
+        client.fetch(VOUCHER_ENDPOINT, window=(JAN_1, JAN_31)),
+        client.fetch(VENDOR_ENDPOINT),
+        client.fetch(ACCOUNT_ENDPOINT),
+        client.list_rows(SALES_PAYMENT_ENDPOINT),
     ]
 
 
@@ -851,7 +949,7 @@ def test_trickling_body_is_cut_at_the_total_deadline(connect) -> None:
         client = connect(sim, max_attempts=1, timeout=1.0, timeout_cooldown=0.0)
         started = time.monotonic()
         with pytest.raises(DeadlineExceeded, match="within 1 s") as info:
-            client.customers()
+            client.fetch(CUSTOMER_ENDPOINT)
         elapsed = time.monotonic() - started
         assert info.value.resource == "customerlist.nv"
         assert 1.0 <= elapsed < 1.8
@@ -862,7 +960,7 @@ def test_response_over_the_size_cap_is_refused_once(connect) -> None:
     with SimulatorServer(generate_company(seed=1, size="tiny"), CREDS) as sim:
         client = connect(sim, max_attempts=5, max_response_bytes=2_000)
         with pytest.raises(ResponseTooLarge, match="MB cap") as info:
-            client.customers()
+            client.fetch(CUSTOMER_ENDPOINT)
         assert info.value.resource == "customerlist.nv" and not info.value.retryable
         assert client.requests_made == 1
 
@@ -923,7 +1021,7 @@ def test_wrong_credentials_fail_authentication(
     caplog.set_level(logging.DEBUG)
     client = connect(tiny, **wrong)
     with pytest.raises(AuthenticationFailed) as failure:
-        client.customer_list()
+        client.list_rows(CUSTOMER_ENDPOINT)
     assert client.requests_made == 1  # a configuration error is not retried
     check = client.check_connection()
     assert not check.ok and check.problem == "authentication_failed"
@@ -943,11 +1041,13 @@ def test_missing_rights_are_a_service_access_error(connect, caplog) -> None:
         assert not check.ok and check.problem == "service_access"
         assert "customerlist" in check.message
         with pytest.raises(ServiceAccessError) as failure:
-            client.customer_list()
+            client.list_rows(CUSTOMER_ENDPOINT)
         with pytest.raises(ServiceAccessError):
-            client.sales_invoices()  # the list is granted, the details are not
+            client.fetch(SALES_INVOICE_ENDPOINT)  # the list is granted, the details are not
         assert client.requests_made == 4  # check, list, invoice list, invoice details: once each
-        assert client.vendors() == sim.ground_truth("getvendor", {"changedsince": "2000-01-01"})
+        assert client.fetch(VENDOR_ENDPOINT) == sim.ground_truth(
+            "getvendor", {"changedsince": "2000-01-01"}
+        )
         assert sim.stats()["per_outcome"]["SERVICE_ACCESS_ERROR"] == 3
         # Rights are checked after authentication: wrong keys still say so.
         impostor = connect(sim, customer_key=WRONG_KEY)
@@ -976,7 +1076,7 @@ def test_unreachable_host_is_unavailable(connect, caplog) -> None:
     url = f"http://127.0.0.1:{closed_port()}"
     client = connect(url, max_attempts=3)
     with pytest.raises(NetvisorUnavailable) as failure:
-        client.customer_list()
+        client.list_rows(CUSTOMER_ENDPOINT)
     assert client.requests_made == 3  # retried: the host may come back
     assert "127.0.0.1" in failure.value.message
     check = client.check_connection()
@@ -1033,9 +1133,9 @@ def test_cli_denies_resources_and_pages_vendors(connect) -> None:
         )
         assert client.check_connection().problem == "service_access"
         with pytest.raises(ServiceAccessError):
-            client.product_list()
+            client.list_rows(PRODUCT_ENDPOINT)
         before = client.requests_made
-        vendors = client.vendors()
+        vendors = client.fetch(VENDOR_ENDPOINT)
         assert len(vendors) == 5
         assert client.requests_made - before == 3  # pages of 2, 2 and 1
     finally:
@@ -1054,8 +1154,8 @@ def _hammer(clients: Sequence[NetvisorClient], rounds: int) -> list[BaseExceptio
         try:
             barrier.wait()
             for _ in range(rounds):
-                client.customer_list()
-                client.payment_terms()
+                client.list_rows(CUSTOMER_ENDPOINT)
+                client.fetch(PAYMENT_TERM_ENDPOINT)
         except BaseException as exc:  # noqa: BLE001 - reported to the test thread
             errors.append(exc)
 
@@ -1096,14 +1196,15 @@ def test_overlap_detection_is_real_without_the_shared_gate(connect) -> None:
 
 
 @pytest.mark.parametrize(
-    ("kind", "fetch", "key_of"),
+    ("kind", "endpoint", "key_of"),
     [
-        ("customers", "get_customers", lambda r: r["customerbaseinformation"]["netvisorkey"]),
-        ("vendors", "get_vendors", lambda r: r["netvisorkey"]),
+        ("customers", CUSTOMER_ENDPOINT, lambda r: r["customerbaseinformation"]["netvisorkey"]),
+        ("vendors", VENDOR_ENDPOINT, lambda r: r["netvisorkey"]),
     ],
+    ids=["customers", "vendors"],
 )
 def test_a_vanished_key_costs_one_request_not_the_batch(
-    tiny, connect, caplog, kind, fetch, key_of
+    tiny, connect, caplog, kind, endpoint, key_of
 ) -> None:
     """getcustomer/getvendor fail a whole key list for one unknown key (a record deleted
     between the list call and the detail call): the client drops that key and gets the rest."""
@@ -1112,9 +1213,9 @@ def test_a_vanished_key_costs_one_request_not_the_batch(
     asked = [*keys[:2], 987654, *keys[2:]]
     # A direct call for a key that does not exist is an error, as in Netvisor.
     with pytest.raises(InvalidData, match="987654"):
-        getattr(client, fetch)(asked)
+        client.details(endpoint, asked)
     with caplog.at_level(logging.WARNING, logger="netvisor_assets.netvisor.client"):
-        records = getattr(client, fetch)(asked, skip_vanished=True)
+        records = client.details(endpoint, asked, skip_vanished=True)
     assert sorted(key_of(r) for r in records) == sorted(keys)
     assert client.requests_made == 3
     assert "987654 vanished" in caplog.text

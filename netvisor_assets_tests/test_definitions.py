@@ -112,7 +112,7 @@ def test_checks_jobs_schedules_sensor(defs) -> None:
     assert {"amount_equals_lines", "open_invoices_tie_to_receivables"} <= by_asset["sales_invoices"]
     assert {"amount_equals_lines", "open_invoices_tie_to_payables"} <= by_asset["purchase_invoices"]
     assert {n for n, names in by_asset.items() if "complete_against_netvisor" in names} == {
-        src.tables[0].name for src in SOURCES if src.list_keys is not None
+        src.tables[0].name for src in SOURCES if src.reconciled_by_listing
     }
     assert {n for n, names in by_asset.items() if "locked_periods_unchanged" in names} == {
         src.tables[0].name for src in SOURCES if src.follows_period_locks

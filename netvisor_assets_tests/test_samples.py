@@ -19,6 +19,20 @@ import pytest
 from netvisor_assets.netvisor import errors
 from netvisor_assets.netvisor.client import NetvisorClient
 from netvisor_assets.netvisor.xml import HELSINKI, parse_envelope, parse_payload, parse_records
+from netvisor_assets.tables.ledger import VOUCHER_ENDPOINT
+from netvisor_assets.tables.partners import CUSTOMER_ENDPOINT, PRODUCT_ENDPOINT
+from netvisor_assets.tables.purchases import PURCHASE_INVOICE_ENDPOINT
+from netvisor_assets.tables.reference import (
+    ACCOUNT_ENDPOINT,
+    DEFAULT_ACCOUNT_ENDPOINT,
+    DIMENSION_ENDPOINT,
+    PERIOD_ENDPOINT,
+)
+from netvisor_assets.tables.sales import (
+    SALES_INVOICE_ENDPOINT,
+    SALES_ORDER_ENDPOINT,
+    SALES_PAYMENT_ENDPOINT,
+)
 
 SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "netvisor-samples"
 
@@ -427,29 +441,29 @@ def sample_client(handler) -> NetvisorClient:
 
 
 CLIENT_CALLS = [
-    ("CustomerList.xml", lambda c: c.customer_list(), [165, 166]),
-    ("GetCustomerList.xml", lambda c: c.get_customers([5, 6]), None),
-    ("GetCustomer.xml", lambda c: c.get_customers([5]), None),
-    ("ProductList.xml", lambda c: c.product_list(), [165]),
-    ("GetProduct.xml", lambda c: c.get_products([165]), None),
-    ("GetProductNotFound.xml", lambda c: c.get_products([1]), []),
-    ("SalesInvoiceList.xml", lambda c: c.sales_invoice_list(), [165, 166]),
-    ("SalesInvoiceListPreinvoice.xml", lambda c: c.sales_order_list(), [165]),
-    ("GetSalesInvoiceList.xml", lambda c: c.get_sales_invoices([1, 2]), None),
-    ("GetSalesInvoiceNotFound.xml", lambda c: c.get_sales_invoices([1]), []),
-    ("GetSalesInvoice.xml", lambda c: c.get_sales_orders([1]), None),
-    ("PurchaseInvoiceList.xml", lambda c: c.purchase_invoice_list(), [1, 2, 3]),
-    ("GetPurchaseInvoice.xml", lambda c: c.get_purchase_invoices([1025]), None),
-    ("GetPurchaseInvoiceNotFound.xml", lambda c: c.get_purchase_invoices([1]), []),
+    ("CustomerList.xml", lambda c: c.list_rows(CUSTOMER_ENDPOINT), [165, 166]),
+    ("GetCustomerList.xml", lambda c: c.details(CUSTOMER_ENDPOINT, [5, 6]), None),
+    ("GetCustomer.xml", lambda c: c.details(CUSTOMER_ENDPOINT, [5]), None),
+    ("ProductList.xml", lambda c: c.list_rows(PRODUCT_ENDPOINT), [165]),
+    ("GetProduct.xml", lambda c: c.details(PRODUCT_ENDPOINT, [165]), None),
+    ("GetProductNotFound.xml", lambda c: c.details(PRODUCT_ENDPOINT, [1]), []),
+    ("SalesInvoiceList.xml", lambda c: c.list_rows(SALES_INVOICE_ENDPOINT), [165, 166]),
+    ("SalesInvoiceListPreinvoice.xml", lambda c: c.list_rows(SALES_ORDER_ENDPOINT), [165]),
+    ("GetSalesInvoiceList.xml", lambda c: c.details(SALES_INVOICE_ENDPOINT, [1, 2]), None),
+    ("GetSalesInvoiceNotFound.xml", lambda c: c.details(SALES_INVOICE_ENDPOINT, [1]), []),
+    ("GetSalesInvoice.xml", lambda c: c.details(SALES_ORDER_ENDPOINT, [1]), None),
+    ("PurchaseInvoiceList.xml", lambda c: c.list_rows(PURCHASE_INVOICE_ENDPOINT), [1, 2, 3]),
+    ("GetPurchaseInvoice.xml", lambda c: c.details(PURCHASE_INVOICE_ENDPOINT, [1025]), None),
+    ("GetPurchaseInvoiceNotFound.xml", lambda c: c.details(PURCHASE_INVOICE_ENDPOINT, [1]), []),
     (
         "AccountingLedger.xml",
-        lambda c: c.vouchers(changed_since=dt.date(2024, 1, 1)),
+        lambda c: c.fetch(VOUCHER_ENDPOINT, changed_since=dt.date(2024, 1, 1)),
         [12, 25, 36, 38],
     ),
-    ("AccountList.xml", lambda c: c.accounts(), [1, 2]),
-    ("AccountingPeriodList.xml", lambda c: c.accounting_periods(), [3, 1, 2]),
-    ("DimensionList.xml", lambda c: c.dimensions(), [14, 9]),
-    ("SalesPaymentList.xml", lambda c: c.sales_payments(), [165, 166]),
+    ("AccountList.xml", lambda c: c.fetch(ACCOUNT_ENDPOINT), [1, 2]),
+    ("AccountingPeriodList.xml", lambda c: c.fetch(PERIOD_ENDPOINT), [3, 1, 2]),
+    ("DimensionList.xml", lambda c: c.fetch(DIMENSION_ENDPOINT), [14, 9]),
+    ("SalesPaymentList.xml", lambda c: c.list_rows(SALES_PAYMENT_ENDPOINT), [165, 166]),
 ]
 
 
@@ -476,10 +490,11 @@ def test_client_account_list_and_period_lock_shapes():
         return httpx.Response(200, content=bodies[request.url.path.strip("/")])
 
     with sample_client(handler) as client:
-        accounts = client.account_list()
-        lock = client.period_lock_information()
-    assert accounts["companydefaultaccounts"]["salesreceivables"] == "1702"
-    assert [a["netvisorkey"] for a in accounts["accounts"]] == [1, 2]
+        defaults = {r["role"]: r["accountnumber"] for r in client.fetch(DEFAULT_ACCOUNT_ENDPOINT)}
+        accounts = client.fetch(ACCOUNT_ENDPOINT)
+        lock = client.fetch(PERIOD_ENDPOINT)[0]["locks"]
+    assert defaults["salesreceivables"] == "1702"
+    assert [a["netvisorkey"] for a in accounts] == [1, 2]
     assert lock == {
         "accountingperiodlockdate": dt.date(2015, 12, 31),
         "vatperiodlockdate": dt.date(2017, 1, 3),
@@ -491,7 +506,7 @@ def test_client_raises_sample_errors():
     body = sample("GetCustomerNotFound.xml")
     with sample_client(lambda r: httpx.Response(400, content=body)) as client:
         with pytest.raises(errors.InvalidData, match="Customer not found"):
-            client.get_customers([123])
+            client.details(CUSTOMER_ENDPOINT, [123])
         assert client.requests_made == 1  # INVALID_DATA is never retried
 
 
@@ -578,10 +593,8 @@ def test_every_sample_lands_in_the_warehouse(source_name, bodies, tmp_path):
 
     with sample_client(handler) as client:
         if source.mode is SyncMode.PARTITIONED:
-            assert source.fetch_window is not None
             records = source.fetch_window(client, dt.date(2000, 1, 1), dt.date(2030, 12, 31))
         else:
-            assert source.fetch_all is not None
             records = source.fetch_all(client)
     assert records, "the sample should hold at least one record"
     rows = source.to_rows(records)

@@ -7,40 +7,21 @@ from decimal import Decimal
 
 import pytest
 
+from netvisor_assets.netvisor.paging import month_windows
 from netvisor_assets.tables import SOURCES, TABLES, SyncMode
 from netvisor_assets.tables.columns import c, record_path, snake
 from netvisor_assets.tables.docs import README, render_table_reference
 from netvisor_assets.tables.ledger import VOUCHER_SOURCE
-from netvisor_assets.tables.source import month_windows
-
-EXPECTED_TABLES = {
-    "vouchers": SyncMode.PARTITIONED,
-    "voucher_lines": SyncMode.PARTITIONED,
-    "sales_invoices": SyncMode.PARTITIONED,
-    "sales_invoice_lines": SyncMode.PARTITIONED,
-    "sales_orders": SyncMode.PARTITIONED,
-    "sales_order_lines": SyncMode.PARTITIONED,
-    "purchase_invoices": SyncMode.PARTITIONED,
-    "purchase_invoice_lines": SyncMode.PARTITIONED,
-    "purchase_orders": SyncMode.PARTITIONED,
-    "purchase_order_lines": SyncMode.PARTITIONED,
-    "sales_payments": SyncMode.PARTITIONED,
-    "purchase_payments": SyncMode.PARTITIONED,
-    "account_balances": SyncMode.PARTITIONED,
-    "customers": SyncMode.MERGE,
-    "vendors": SyncMode.MERGE,
-    "products": SyncMode.MERGE,
-    "accounts": SyncMode.FULL_REFRESH,
-    "default_accounts": SyncMode.FULL_REFRESH,
-    "dimensions": SyncMode.FULL_REFRESH,
-    "accounting_periods": SyncMode.FULL_REFRESH,
-    "voucher_types": SyncMode.FULL_REFRESH,
-    "payment_terms": SyncMode.FULL_REFRESH,
-}
 
 
-def test_every_table_with_its_mode() -> None:
-    assert {name: t.mode for name, t in TABLES.items()} == EXPECTED_TABLES
+def test_every_table_has_the_mode_of_its_source() -> None:
+    """A source's tables sync together, so they share its mode; a partitioned table names its
+    partition column and nothing else does (no table list to keep in step here)."""
+    for source in SOURCES:
+        for table in source.tables:
+            assert table.mode is source.mode, table.name
+            partitioned = table.mode is SyncMode.PARTITIONED
+            assert (table.partition_column is not None) == partitioned, table.name
 
 
 @pytest.mark.parametrize("table", TABLES.values(), ids=list(TABLES))
@@ -53,11 +34,16 @@ def test_columns_are_lower_snake_case_and_described(table) -> None:
 
 
 def test_sources_fetch_what_their_mode_needs() -> None:
+    """A partitioned source's list takes a date window, a merged one a change filter, and a
+    detail resource takes a key list: the declarations can serve their sync mode."""
     for source in SOURCES:
+        endpoint = source.endpoint
         if source.mode is SyncMode.PARTITIONED:
-            assert source.fetch_window is not None, source.name
-        else:
-            assert source.fetch_all is not None, source.name
+            assert endpoint.list.window is not None, source.name
+        if source.mode is SyncMode.MERGE:
+            assert source.has_change_filter, source.name
+        if endpoint.detail is not None:
+            assert endpoint.detail.keys is not None, source.name
 
 
 def test_column_helper_derives_name_path_and_type() -> None:

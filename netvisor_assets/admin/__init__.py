@@ -8,22 +8,18 @@
   and clears the changes sensor's cursor, for "delete the connector and all of its data".
 
 `python -m netvisor_assets.admin check-connection | full-refresh TABLE... | delete-all-data
---confirm Y-TUNNUS` runs the same jobs in-process.
+--confirm Y-TUNNUS` runs the same jobs in-process (`__main__.py`: it loads the definitions,
+which import these jobs, so the command line lives apart from them).
 """
 
-import argparse
 import datetime as dt
-import os
-import re
-import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 
 import dagster as dg
-from dagster._core.scheduler.instigation import InstigatorType, SensorInstigatorData
 
-from netvisor_assets.assets import POOL, asset_key, failing_fast
+from netvisor_assets.assets import POOL, asset_key, sync_metadata, sync_window
 from netvisor_assets.automation import SENSOR_NAME
-from netvisor_assets.loading import stored_organisation, sync_source
+from netvisor_assets.loading import stored_organisation
 from netvisor_assets.resources import NetvisorResource
 from netvisor_assets.selection import Selection
 from netvisor_assets.settings import today_in_helsinki
@@ -77,23 +73,22 @@ def build_admin_jobs(
             if not tables:
                 continue
             partitioned = source.mode is SyncMode.PARTITIONED
-            with failing_fast(source), netvisor.get_client() as client:
-                outcome = sync_source(
-                    source,
-                    tables,
-                    client,
-                    warehouse,
-                    run_id=context.run_id,
-                    window=(ledger_start, last_day) if partitioned else None,
-                    rebuild=True,
-                    log=context.log.info,
-                )
+            outcome = sync_window(
+                source,
+                tables,
+                netvisor,
+                warehouse,
+                run_id=context.run_id,
+                window=(ledger_start, last_day) if partitioned else None,
+                rebuild=True,
+                log=context.log.info,
+            )
             for table in tables:
-                count = outcome.results[table.name].rows_written
-                context.log.info(f"{table.name}: rebuilt with {count} rows")
+                metadata = sync_metadata(outcome, table, warehouse, selection)
+                context.log.info(f"{table.name}: rebuilt with {metadata['dagster/row_count']} rows")
                 if not partitioned:
                     yield dg.AssetMaterialization(
-                        asset_key=asset_key(table.name), metadata={"dagster/row_count": count}
+                        asset_key=asset_key(table.name), metadata=metadata
                     )
 
     @dg.op(name="delete_all_synced_data")
@@ -128,91 +123,21 @@ def build_admin_jobs(
 
 
 def clear_sensor_cursor(instance: dg.DagsterInstance) -> bool:
-    """Forget the changes sensor's cursor, so nothing from before a wipe is remembered."""
-    cleared = False
+    """Forget the changes sensor's cursor, so nothing from before a wipe is remembered.
+
+    Through the instance's public state API only: the stored sensor data is kept as it is
+    but for its cursor (the tick history and the sensor's on/off state survive the wipe).
+    """
     if getattr(instance, "_schedule_storage", None) is None:
         # An in-memory instance (command line without DAGSTER_HOME) keeps no sensor state.
         return False
-    for state in instance.all_instigator_state(instigator_type=InstigatorType.SENSOR):
+    cleared = False
+    for state in instance.all_instigator_state():
         data = state.instigator_data
-        if state.instigator_name != SENSOR_NAME or not isinstance(data, SensorInstigatorData):
+        if state.instigator_name != SENSOR_NAME or state.instigator_type.value != "SENSOR":
             continue
-        instance.update_instigator_state(
-            state.with_data(
-                SensorInstigatorData(
-                    last_tick_timestamp=data.last_tick_timestamp,
-                    last_run_key=data.last_run_key,
-                    min_interval=data.min_interval,
-                    cursor=None,
-                    last_tick_start_timestamp=data.last_tick_start_timestamp,
-                    last_sensor_start_timestamp=data.last_sensor_start_timestamp,
-                    sensor_type=data.sensor_type,
-                )
-            )
-        )
+        if data is None or not hasattr(data, "cursor"):
+            continue
+        instance.update_instigator_state(state.with_data(data._replace(cursor=None)))
         cleared = True
     return cleared
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Command-line face of the admin jobs."""
-    parser = argparse.ArgumentParser(prog="python -m netvisor_assets.admin")
-    sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("check-connection", help="check credentials and rights")
-    refresh = sub.add_parser("full-refresh", help="drop and rebuild tables")
-    refresh.add_argument("tables", nargs="*", help="tables (default: every selected table)")
-    delete = sub.add_parser("delete-all-data", help="drop every synced table")
-    delete.add_argument("--confirm", required=True, help="the organisation id (Y-tunnus)")
-    args = parser.parse_args(argv)
-    from netvisor_assets.settings import SettingsError, load_dotenv_file
-    from netvisor_assets.warehouse import WarehouseSettingsError
-
-    load_dotenv_file()
-    try:
-        from netvisor_assets.definitions import defs
-    except (SettingsError, WarehouseSettingsError) as exc:
-        print(exc, file=sys.stderr)
-        return 2
-
-    if args.command == "check-connection":
-        job, config = CHECK_JOB, {}
-    elif args.command == "full-refresh":
-        job, config = (
-            FULL_REFRESH_JOB,
-            {"ops": {"rebuild_tables": {"config": {"tables": args.tables}}}},
-        )
-    else:
-        job = DELETE_JOB
-        config = {
-            "ops": {"delete_all_synced_data": {"config": {"confirm_organisation_id": args.confirm}}}
-        }
-    instance = dg.DagsterInstance.get() if _has_home() else dg.DagsterInstance.ephemeral()
-    # A person reads this: Dagster's event log (stack traces of a failed step included) stays
-    # in the instance; the command prints one line per outcome.
-    quiet = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
-    result = defs.resolve_job_def(job).execute_in_process(
-        run_config={**config, **quiet}, instance=instance, raise_on_error=False
-    )
-    if not result.success:
-        # Only step failures carry step_failure_data; the run's own failure event does not.
-        messages = [
-            _PREFIX.sub("", event.step_failure_data.error.message.strip()).splitlines()[0]
-            for event in result.all_events
-            if event.is_step_failure and event.step_failure_data and event.step_failure_data.error
-        ]
-        print(f"{job} failed: " + ("; ".join(messages) or "see the Dagster UI"), file=sys.stderr)
-        return 1
-    print(f"{job}: ok")
-    return 0
-
-
-# "dagster._core.definitions.events.Failure: ..." -> "..."
-_PREFIX = re.compile(r"^(?:[A-Za-z_]\w*\.)*\w*(?:Error|Failure|Exception)\w*: ")
-
-
-def _has_home() -> bool:
-    return bool(os.environ.get("DAGSTER_HOME"))
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,4 +1,4 @@
-"""NetvisorClient: the transport to Netvisor's XML API and one fetch function per entity.
+"""NetvisorClient: the transport to Netvisor's XML API, and the one generic read over it.
 
 What it takes care of, so callers never have to:
 
@@ -11,9 +11,10 @@ What it takes care of, so callers never have to:
   SYSTEM_MAINTENANCE, REQUEST_NOT_UNIQUE, HTTP 5xx, timeouts, connection errors, truncated
   bodies); configuration errors (AUTHENTICATION_FAILED, INVALID_DATA, SERVICE_ACCESS_ERROR,
   PERIOD_LOCK, DUPLICATE_DATA) fail at once;
-- paging and batching: list-then-detail with 500 keys per detail call (400 for products), the
-  500-row cap of salesinvoicelist.nv walked with `invoicesabovenetvisorkey`, vendor pages read
-  from the `X-Netvisor-Pagination-*` response headers.
+- paging and batching, as each table's registry entry declares them (`endpoints.py`), run by
+  one generic fetch (`paging.py`): list-then-detail with 500 keys per detail call (400 for
+  products), the 500-row cap of salesinvoicelist.nv walked with `invoicesabovenetvisorkey`,
+  vendor pages read from the `X-Netvisor-Pagination-*` response headers.
 
 Query strings are built by plain `key=value` joining and sent exactly as signed, because the
 MAC covers the URL as sent. Dates go out as `YYYY-MM-DD` and datetimes as
@@ -34,7 +35,6 @@ import time
 import urllib.parse
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import httpx
@@ -46,11 +46,12 @@ from tenacity import (
     wait_exponential_jitter,
 )
 
+from netvisor_assets.netvisor import paging
 from netvisor_assets.netvisor.auth import TRANSACTION_ID_HEADER, Credentials, build_headers
+from netvisor_assets.netvisor.endpoints import Endpoint, Param
 from netvisor_assets.netvisor.errors import (
     AuthenticationFailed,
     DeadlineExceeded,
-    InvalidData,
     MalformedResponse,
     NetvisorError,
     NetvisorUnavailable,
@@ -67,7 +68,6 @@ from netvisor_assets.netvisor.xml import (
     RecordPath,
     iter_records,
     parse_datetime,
-    parse_payload,
 )
 
 if TYPE_CHECKING:
@@ -84,45 +84,13 @@ TIMEOUT_COOLDOWN_SECONDS = 30.0
 # A response larger than this is refused (ResponseTooLarge) rather than parsed into memory.
 MAX_RESPONSE_BYTES = 256 * 1024 * 1024
 CONNECT_TIMEOUT_SECONDS = 10.0
-# Documented key-list caps of the detail resources.
-KEY_BATCH_SIZE = 500
-PRODUCT_KEY_BATCH_SIZE = 400
-# salesinvoicelist.nv returns at most this many rows per response.
-SALES_INVOICE_LIST_CAP = 500
-# List resources without a documented cap: this many rows is worth a warning.
-SUSPICIOUS_ROW_COUNT = 500
-# "Everything" for resources that only have a changed-since filter (getvendor.nv).
-FULL_HISTORY_SINCE = dt.date(2000, 1, 1)
-# A page-walking loop stops after this many requests, whatever the server says: a server that
-# ignores the paging parameter would otherwise be asked forever.
-MAX_PAGES = 10_000
-
-DELETED_KINDS = (
-    "vouchers",
-    "salesinvoices",
-    "salesorders",
-    "salespayments",
-    "purchaseinvoices",
-    "purchaseorders",
-    "purchasepayments",
-)
-INTERVALS = {"day": 1, "week": 2, "month": 3, "year": 4}
-
 # Characters that pass through httpx unchanged in a query value; anything else is
 # percent-encoded by us so the signed URL and the sent URL are the same string.
 _QUERY_SAFE = "-._~:,"
 _TIMESTAMP = re.compile(rb"<TimeStamp>\s*([^<]+?)\s*</TimeStamp>", re.IGNORECASE)
 _TIMESTAMP_WINDOW = 1024
-_PAGINATION = "X-Netvisor-Pagination-"
-
 T = TypeVar("T")
-Param = str | int | bool | Decimal | dt.date | dt.datetime | None
 Record = dict[str, Any]
-
-_SALES_INVOICE_LIST = [("salesinvoicelist", "salesinvoice")]
-# Order details use the invoice structure; the SalesOrder spelling is accepted in case.
-_SALES_INVOICE_DETAIL = [("salesinvoices", "salesinvoice"), ("salesinvoice",)]
-_SALES_ORDER_DETAIL = [*_SALES_INVOICE_DETAIL, ("salesorders", "salesorder"), ("salesorder",)]
 
 
 @dataclass(frozen=True)
@@ -152,18 +120,6 @@ class ConnectionCheck:
         return self.message if self.ok else f"{self.message} Hint: {self.hint}"
 
 
-_NOT_FOUND = re.compile(r"not found with Netvisor identifier:\s*(\S+)", re.IGNORECASE)
-
-
-def _missing_key(exc: InvalidData, keys: Sequence[int | str]) -> int | str | None:
-    """The key an INVALID_DATA "… not found with Netvisor identifier: N" names, if ours."""
-    match = _NOT_FOUND.search(exc.message or "")
-    if not match:
-        return None
-    named = match.group(1).strip(".,;")
-    return next((k for k in keys if str(k) == named), None)
-
-
 def format_param(value: Param) -> str:
     """Query value as Netvisor expects it: ISO dates, `T`-separated local datetimes, 1/0."""
     if isinstance(value, bool):
@@ -181,16 +137,6 @@ def build_query(params: Mapping[str, Param] | None) -> str:
     if not params:
         return ""
     return "&".join(f"{k}={format_param(v)}" for k, v in params.items() if v is not None)
-
-
-def _batches(keys: Iterable[int | str], size: int) -> list[list[int | str]]:
-    unique = list(dict.fromkeys(keys))
-    return [unique[i : i + size] for i in range(0, len(unique), size)]
-
-
-def _header_int(headers: httpx.Headers, name: str) -> int | None:
-    raw = (headers.get(_PAGINATION + name) or "").strip()
-    return int(raw) if re.fullmatch(r"\d+", raw) else None
 
 
 class _Watchdog:
@@ -219,55 +165,8 @@ class _Watchdog:
             self._timer.cancel()
 
 
-RecordKeyPath = tuple[str, ...]
-
-
-def _as_int(key: int | str) -> int | str:
-    return int(key) if isinstance(key, str) and key.isdigit() else key
-
-
-def _get_key(record: Record, path: RecordKeyPath) -> Any:
-    value: Any = record
-    for part in path:
-        if not isinstance(value, dict):
-            return None
-        value = value.get(part)
-    return value
-
-
-def _set_key(record: Record, path: RecordKeyPath, key: int | str) -> None:
-    target = record
-    for part in path[:-1]:
-        nested = target.get(part)
-        if not isinstance(nested, dict):
-            nested = target[part] = {}
-        target = nested
-    target[path[-1]] = key
-
-
 def _is_retryable(exc: BaseException) -> bool:
     return isinstance(exc, NetvisorError) and exc.retryable
-
-
-def _as_records(value: Any) -> list[Record]:
-    if value is None:
-        return []
-    return [v for v in (value if isinstance(value, list) else [value]) if isinstance(v, dict)]
-
-
-def with_list_rows(details: list[Record], rows: list[Record], key: str) -> list[Record]:
-    """Each detail record with its list row under `list`.
-
-    Why: only the list resources say what is still open (`OpenSum`), an open invoice's
-    sub-status and whether it is in collection; the detail resources do not. The list was
-    fetched anyway to learn the keys, so keeping its row costs no request.
-    """
-    by_key = {r.get("netvisorkey"): r for r in rows}
-    for record in details:
-        row = by_key.get(record.get(key))
-        if row is not None:
-            record["list"] = row
-    return details
 
 
 class NetvisorClient:
@@ -624,639 +523,55 @@ class NetvisorClient:
         exc.args = (exc.message,)
         return exc
 
-    # ------------------------------------------------------------------------- helpers
+    # ------------------------------------------------------------------------- reading
 
-    def _batched(
+    def fetch(
         self,
-        resource: str,
-        key_param: str,
-        keys: Iterable[int | str],
-        size: int,
-        paths: Sequence[RecordPath],
-        extra: Mapping[str, Param] | None = None,
+        endpoint: Endpoint,
         *,
-        skip_vanished: bool = False,
-        key_path: RecordKeyPath = ("netvisorkey",),
-    ) -> list[Record]:
-        """Detail records for `keys`, `size` per request, each carrying its key at `key_path`.
-
-        Older Netvisor responses leave a detail record's own key out (a getsalesinvoice.nv
-        document without SalesInvoiceNetvisorKey, a getcustomer.nv record without
-        NetvisorKey). Such a record gets the key the client asked for: with one key per
-        request that is certain; with a key list it is matched by position, because Netvisor
-        answers a key list in the order asked (assumed, unverified) - and only when the
-        response holds exactly one record per key asked and every record that does carry a
-        key sits at the position of that key. Otherwise the key-less records are dropped and
-        the keys no record answered are asked again one at a time, where the match is certain.
-        """
-        records: list[Record] = []
-        for batch in _batches(keys, size):
-            remaining = list(batch)
-            while remaining:
-                params: dict[str, Param] = {key_param: ",".join(str(k) for k in remaining)}
-                params.update(extra or {})
-                try:
-                    page = self._fetch(resource, params, paths)[0]
-                    records.extend(
-                        self._with_keys(
-                            resource, key_param, remaining, page, paths, extra, key_path
-                        )
-                    )
-                    break
-                except InvalidData as exc:
-                    # getcustomer/getvendor fail a whole key list when one key no longer exists
-                    # (deleted between the list call and this one). Drop that key and ask again
-                    # rather than lose the other 499 records.
-                    missing = _missing_key(exc, remaining) if skip_vanished else None
-                    if missing is None:
-                        raise
-                    logger.warning(
-                        "%s: record %s vanished since it was listed; fetching the rest",
-                        resource,
-                        missing,
-                    )
-                    remaining.remove(missing)
-        return records
-
-    def _with_keys(
-        self,
-        resource: str,
-        key_param: str,
-        asked: Sequence[int | str],
-        page: list[Record],
-        paths: Sequence[RecordPath],
-        extra: Mapping[str, Param] | None,
-        key_path: RecordKeyPath,
-    ) -> list[Record]:
-        keyless = [r for r in page if _get_key(r, key_path) is None]
-        if not keyless:
-            return page
-        if len(page) == len(asked) and all(
-            _get_key(r, key_path) in (None, _as_int(k)) for r, k in zip(page, asked, strict=True)
-        ):
-            for record, key in zip(page, asked, strict=True):
-                if _get_key(record, key_path) is None:
-                    _set_key(record, key_path, _as_int(key))
-            return page
-        keyed = [r for r in page if _get_key(r, key_path) is not None]
-        answered = {_get_key(r, key_path) for r in keyed}
-        unanswered = [k for k in asked if _as_int(k) not in answered]
-        logger.warning(
-            "%s: %d records without their key could not be matched to %d keys asked; "
-            "asking for those keys one at a time",
-            resource,
-            len(keyless),
-            len(unanswered),
-        )
-        for key in unanswered:
-            single = self._fetch(resource, {key_param: str(key), **(extra or {})}, paths)[0]
-            for record in single[:1]:
-                if _get_key(record, key_path) is None:
-                    _set_key(record, key_path, _as_int(key))
-                keyed.append(record)
-        return keyed
-
-    def _walk_above_key(
-        self,
-        resource: str,
-        params: Mapping[str, Param],
-        key_param: str,
-        paths: Sequence[RecordPath],
-        cap: int,
-    ) -> list[Record]:
-        """Repeat a list request from the largest key seen while responses come back full.
-
-        Assumes rows are ordered by NetvisorKey ascending when the key parameter is given
-        (the parameter exists for exactly this walk).
-        """
-        by_key: dict[Any, Record] = {}
-        above = 0
-        for _ in range(MAX_PAGES):
-            page, _raw = self._fetch(resource, {**params, key_param: above}, paths)
-            for record in page:
-                by_key.setdefault(record.get("netvisorkey", id(record)), record)
-            keys = [r["netvisorkey"] for r in page if isinstance(r.get("netvisorkey"), int)]
-            if len(page) < cap or not keys or max(keys) <= above:
-                break
-            above = max(keys)
-        return list(by_key.values())
-
-    @staticmethod
-    def _keys(records: Iterable[Record]) -> list[int]:
-        return [r["netvisorkey"] for r in records if r.get("netvisorkey") is not None]
-
-    def _list(
-        self, resource: str, params: Mapping[str, Param] | None, paths: Sequence[RecordPath]
-    ) -> list[Record]:
-        records, _raw = self._fetch(resource, params, paths)
-        if len(records) >= SUSPICIOUS_ROW_COUNT:
-            # No cap is documented for this resource; a round number of rows may mean one.
-            logger.warning(
-                "%s returned %d rows: if Netvisor caps this resource, narrow the window",
-                resource,
-                len(records),
-            )
-        return records
-
-    # ------------------------------------------------------------------------- customers
-
-    def customer_list(
-        self, changed_since: dt.date | dt.datetime | None = None, keyword: str | None = None
-    ) -> list[Record]:
-        """customerlist.nv rows. Netvisor ignores `changed_since` when `keyword` is given."""
-        return self._list(
-            "customerlist.nv",
-            {"changedsince": changed_since, "keyword": keyword},
-            [("customerlist", "customer")],
-        )
-
-    def get_customers(self, keys: Iterable[int], *, skip_vanished: bool = False) -> list[Record]:
-        """getcustomer.nv details, 500 keys per call.
-
-        A key that does not exist fails its whole batch with INVALID_DATA (documented
-        getcustomer.nv behaviour), unlike the invoice resources that return an empty element.
-        With `skip_vanished` (list-then-detail, where a customer can be deleted in between)
-        such a key is dropped and the rest of its batch fetched again.
-        """
-        return self._batched(
-            "getcustomer.nv",
-            "idlist",
-            keys,
-            KEY_BATCH_SIZE,
-            [("customers", "customer"), ("customer",)],
-            skip_vanished=skip_vanished,
-            key_path=("customerbaseinformation", "netvisorkey"),
-        )
-
-    def customers(self, changed_since: dt.date | dt.datetime | None = None) -> list[Record]:
-        keys = self._keys(self.customer_list(changed_since=changed_since))
-        return self.get_customers(keys, skip_vanished=True)
-
-    # ------------------------------------------------------------------------- vendors
-
-    def vendors(self, changed_since: dt.date | dt.datetime | None = None) -> list[Record]:
-        """Every vendor changed since the date (all vendors when None), page by page.
-
-        getvendor.nv has no list resource; `changedsince` with an old date is the documented
-        way to enumerate (unverified that 2000-01-01 returns everything). Pages are 1-based
-        and the next page number is read from `X-Netvisor-Pagination-Next-Page`; without
-        paging headers the first response is taken as complete.
-        """
-        since = changed_since if changed_since is not None else FULL_HISTORY_SINCE
-        by_key: dict[Any, Record] = {}
-        page = 1
-        for _ in range(MAX_PAGES):
-            records, raw = self._fetch(
-                "getvendor.nv",
-                {"changedsince": since, "page": page},
-                [("vendors", "vendor"), ("vendor",)],
-            )
-            before = len(by_key)
-            for record in records:
-                by_key.setdefault(record.get("netvisorkey", id(record)), record)
-            next_page = _header_int(raw.headers, "Next-Page")
-            total = _header_int(raw.headers, "Total-Count")
-            if next_page is None or next_page <= page or not records:
-                break
-            if total is not None and len(by_key) >= total:
-                break
-            if len(by_key) == before:
-                break  # the server ignores `page`: stop rather than loop
-            page = next_page
-        return list(by_key.values())
-
-    def get_vendors(self, keys: Iterable[int], *, skip_vanished: bool = False) -> list[Record]:
-        """getvendor.nv by key list, 500 per call (every key must exist, or the call fails;
-        with `skip_vanished` a missing key is dropped and the rest fetched again)."""
-        return self._batched(
-            "getvendor.nv",
-            "netvisorkeylist",
-            keys,
-            KEY_BATCH_SIZE,
-            [("vendors", "vendor"), ("vendor",)],
-            skip_vanished=skip_vanished,
-        )
-
-    # ------------------------------------------------------------------------- products
-
-    def product_list(self, changed_since: dt.date | dt.datetime | None = None) -> list[Record]:
-        return self._list(
-            "productlist.nv", {"changedsince": changed_since}, [("productlist", "product")]
-        )
-
-    def get_products(self, keys: Iterable[int]) -> list[Record]:
-        """getproduct.nv details, 400 keys per call; unknown keys come back empty and are
-        skipped."""
-        return self._batched(
-            "getproduct.nv",
-            "idlist",
-            keys,
-            PRODUCT_KEY_BATCH_SIZE,
-            [("products", "product"), ("product",)],
-            key_path=("productbaseinformation", "netvisorkey"),
-        )
-
-    def products(self, changed_since: dt.date | dt.datetime | None = None) -> list[Record]:
-        return self.get_products(self._keys(self.product_list(changed_since=changed_since)))
-
-    # ------------------------------------------------------------------------- sales
-
-    def _sales_list(
-        self,
-        list_type: str | None,
-        begin: dt.date | None,
-        end: dt.date | None,
-        last_modified_start: dt.date | dt.datetime | None,
-        last_modified_end: dt.date | dt.datetime | None,
-        include_modified_payments: bool,
-    ) -> list[Record]:
-        if include_modified_payments and last_modified_start is None:
-            raise ValueError("include_modified_payments needs last_modified_start")
-        if include_modified_payments and last_modified_end is None:
-            # Netvisor requires both ends with includemodifiedpayments; "until now" is the
-            # only meaningful open end. A day ahead covers clock skew to the server.
-            last_modified_end = dt.datetime.now(HELSINKI) + dt.timedelta(days=1)
-        params: dict[str, Param] = {
-            "listtype": list_type,
-            "begininvoicedate": begin,
-            "endinvoicedate": end,
-            "lastmodifiedstart": last_modified_start,
-            "lastmodifiedend": last_modified_end,
-            "includemodifiedpayments": 1 if include_modified_payments else None,
-        }
-        return self._walk_above_key(
-            "salesinvoicelist.nv",
-            params,
-            "invoicesabovenetvisorkey",
-            _SALES_INVOICE_LIST,
-            SALES_INVOICE_LIST_CAP,
-        )
-
-    def sales_invoice_list(
-        self,
-        begin: dt.date | None = None,
-        end: dt.date | None = None,
-        last_modified_start: dt.date | dt.datetime | None = None,
-        last_modified_end: dt.date | dt.datetime | None = None,
-        include_modified_payments: bool = False,
-    ) -> list[Record]:
-        """salesinvoicelist.nv rows; invoice dates `begin`..`end` inclusive (Netvisor's
-        semantics). Walks past the 500-row cap with `invoicesabovenetvisorkey`."""
-        return self._sales_list(
-            None, begin, end, last_modified_start, last_modified_end, include_modified_payments
-        )
-
-    def get_sales_invoices(self, keys: Iterable[int]) -> list[Record]:
-        """getsalesinvoice.nv details without PDFs, comment lines included, 500 per call."""
-        return self._batched(
-            "getsalesinvoice.nv",
-            "netvisorkeylist",
-            keys,
-            KEY_BATCH_SIZE,
-            _SALES_INVOICE_DETAIL,
-            # replyoption 16: Netvisor names the credited invoice of a credit note.
-            {"pdfimage": "nopdf", "showcommentlines": 1, "replyoption": 16},
-            key_path=("salesinvoicenetvisorkey",),
-        )
-
-    def sales_invoices(
-        self,
-        begin: dt.date | None = None,
-        end: dt.date | None = None,
-        *,
-        last_modified_start: dt.date | dt.datetime | None = None,
-        last_modified_end: dt.date | dt.datetime | None = None,
-        include_modified_payments: bool = False,
-    ) -> list[Record]:
-        rows = self.sales_invoice_list(
-            begin, end, last_modified_start, last_modified_end, include_modified_payments
-        )
-        details = self.get_sales_invoices(self._keys(rows))
-        return with_list_rows(details, rows, "salesinvoicenetvisorkey")
-
-    def sales_order_list(
-        self,
-        begin: dt.date | None = None,
-        end: dt.date | None = None,
-        last_modified_start: dt.date | dt.datetime | None = None,
-        last_modified_end: dt.date | dt.datetime | None = None,
-    ) -> list[Record]:
-        """salesinvoicelist.nv?listtype=preinvoice (orders); same cap and walk as invoices
-        (assumed: the docs do not say whether the order list is capped)."""
-        return self._sales_list(
-            "preinvoice", begin, end, last_modified_start, last_modified_end, False
-        )
-
-    def get_sales_orders(self, keys: Iterable[int]) -> list[Record]:
-        """getorder.nv details (same parameters and structure as getsalesinvoice.nv)."""
-        return self._batched(
-            "getorder.nv",
-            "netvisorkeylist",
-            keys,
-            KEY_BATCH_SIZE,
-            _SALES_ORDER_DETAIL,
-            # replyoption 16: Netvisor names the credited invoice of a credit note.
-            {"pdfimage": "nopdf", "showcommentlines": 1, "replyoption": 16},
-            key_path=("salesinvoicenetvisorkey",),
-        )
-
-    def sales_orders(
-        self,
-        begin: dt.date | None = None,
-        end: dt.date | None = None,
-        *,
-        last_modified_start: dt.date | dt.datetime | None = None,
-        last_modified_end: dt.date | dt.datetime | None = None,
-    ) -> list[Record]:
-        rows = self.sales_order_list(begin, end, last_modified_start, last_modified_end)
-        return self.get_sales_orders(self._keys(rows))
-
-    def sales_payments(
-        self,
-        begin: dt.date | None = None,
-        end: dt.date | None = None,
-        last_modified_start: dt.date | dt.datetime | None = None,
-        last_modified_end: dt.date | dt.datetime | None = None,
-    ) -> list[Record]:
-        """salespaymentlist.nv rows, payment dates `begin`..`end` inclusive.
-
-        No row cap is documented; a response of 500+ rows is logged as suspicious.
-        """
-        return self._list(
-            "salespaymentlist.nv",
-            {
-                "begindate": begin,
-                "enddate": end,
-                "lastmodifiedstart": last_modified_start,
-                "lastmodifiedend": last_modified_end,
-            },
-            [("salespaymentlist", "salespayment")],
-        )
-
-    # ------------------------------------------------------------------------- purchases
-
-    def purchase_invoice_list(
-        self,
-        begin: dt.date | None = None,
-        end: dt.date | None = None,
-        last_modified_start: dt.date | dt.datetime | None = None,
-        last_modified_end: dt.date | dt.datetime | None = None,
-    ) -> list[Record]:
-        return self._list(
-            "purchaseinvoicelist.nv",
-            {
-                "begininvoicedate": begin,
-                "endinvoicedate": end,
-                "lastmodifiedstart": last_modified_start,
-                "lastmodifiedend": last_modified_end,
-            },
-            [("purchaseinvoicelist", "purchaseinvoice")],
-        )
-
-    def get_purchase_invoices(self, keys: Iterable[int]) -> list[Record]:
-        """getpurchaseinvoice.nv with dimensions inside lines (version 2), no attachments."""
-        return self._batched(
-            "getpurchaseinvoice.nv",
-            "netvisorkeylist",
-            keys,
-            KEY_BATCH_SIZE,
-            [("purchaseinvoices", "purchaseinvoice"), ("purchaseinvoice",)],
-            {"version": 2, "omitattachments": "true"},
-            key_path=("purchaseinvoicenetvisorkey",),
-        )
-
-    def purchase_invoices(
-        self,
-        begin: dt.date | None = None,
-        end: dt.date | None = None,
-        *,
-        last_modified_start: dt.date | dt.datetime | None = None,
-        last_modified_end: dt.date | dt.datetime | None = None,
-    ) -> list[Record]:
-        rows = self.purchase_invoice_list(begin, end, last_modified_start, last_modified_end)
-        details = self.get_purchase_invoices(self._keys(rows))
-        return with_list_rows(details, rows, "purchaseinvoicenetvisorkey")
-
-    def purchase_order_list(
-        self,
-        begin: dt.date | None = None,
-        end: dt.date | None = None,
-        last_modified_start: dt.date | dt.datetime | None = None,
-        last_modified_end: dt.date | dt.datetime | None = None,
-    ) -> list[Record]:
-        return self._list(
-            "purchaseorderlist.nv",
-            {
-                "limitbegindate": begin,
-                "limitenddate": end,
-                "lastmodifiedstart": last_modified_start,
-                "lastmodifiedend": last_modified_end,
-            },
-            [("purchaseorderlist", "purchaseorder")],
-        )
-
-    def get_purchase_orders(self, keys: Iterable[int]) -> list[Record]:
-        """getpurchaseorder.nv details; 500 keys per call (assumed: the same cap as the other
-        detail resources, the docs give none)."""
-        return self._batched(
-            "getpurchaseorder.nv",
-            "netvisorkeylist",
-            keys,
-            KEY_BATCH_SIZE,
-            [("purchaseorders", "purchaseorder"), ("purchaseorder",)],
-        )
-
-    def purchase_orders(
-        self,
-        begin: dt.date | None = None,
-        end: dt.date | None = None,
-        *,
-        last_modified_start: dt.date | dt.datetime | None = None,
-        last_modified_end: dt.date | dt.datetime | None = None,
-    ) -> list[Record]:
-        rows = self.purchase_order_list(begin, end, last_modified_start, last_modified_end)
-        return self.get_purchase_orders(self._keys(rows))
-
-    def purchase_payments(
-        self, begin: dt.date | None = None, end: dt.date | None = None
-    ) -> list[Record]:
-        """paymentlist.nv (purchase-invoice payments); it has no modified-since filter."""
-        return self._list(
-            "paymentlist.nv",
-            {"limitbegindate": begin, "limitenddate": end},
-            [("paymentlist", "payment")],
-        )
-
-    # ------------------------------------------------------------------------- ledger
-
-    def vouchers(
-        self,
-        start: dt.date | None = None,
-        end: dt.date | None = None,
+        window: tuple[dt.date, dt.date] | None = None,
+        modified: tuple[dt.date | dt.datetime | None, dt.date | dt.datetime | None] | None = None,
         changed_since: dt.date | dt.datetime | None = None,
-        last_modified_start: dt.date | dt.datetime | None = None,
-        last_modified_end: dt.date | dt.datetime | None = None,
         keys: Iterable[int] | None = None,
-        voucher_status: int | None = 1,
+        params: Mapping[str, Param] | None = None,
     ) -> list[Record]:
-        """accountingledger.nv vouchers with their lines.
+        """Records of any declared endpoint (`paging.fetch`): a date window, a change filter,
+        keys, or everything."""
+        return paging.fetch(
+            self, endpoint, window=window, modified=modified, changed_since=changed_since,
+            keys=keys, params=params,
+        )  # fmt: skip
 
-        Voucher dates `start`..`end` are inclusive and fetched one calendar month per request:
-        the ledger has no documented row cap or paging, so bounded windows keep responses
-        bounded. `voucher_status=1` returns valid, invalidated and deleted vouchers (Netvisor's
-        default 2 hides the latter two, which a sync must see). With `keys`, Netvisor allows
-        no other filter, so the others are rejected.
-        """
-        others = (start, end, changed_since, last_modified_start, last_modified_end)
-        if keys is not None:
-            if any(v is not None for v in others):
-                raise ValueError("vouchers(keys=...) cannot be combined with other filters")
-            return self._batched(
-                "accountingledger.nv",
-                "netvisorkeylist",
-                keys,
-                KEY_BATCH_SIZE,
-                [("vouchers", "voucher")],
-            )
-        if (start is None) != (end is None):
-            raise ValueError("vouchers: start and end go together (Netvisor requires both)")
-        if all(v is None for v in others):
-            raise ValueError("vouchers: give start/end, changed_since, last_modified_* or keys")
-        filters: dict[str, Param] = {
-            "changedsince": changed_since,
-            "lastmodifiedstart": last_modified_start,
-            "lastmodifiedend": last_modified_end,
-            "voucherstatus": voucher_status,
-        }
-        paths = [("vouchers", "voucher")]
-        if start is None or end is None:
-            return self._fetch("accountingledger.nv", filters, paths)[0]
-        records: list[Record] = []
-        for first, last in month_windows(start, end):
-            params: dict[str, Param] = {"startdate": first, "enddate": last, **filters}
-            records.extend(self._fetch("accountingledger.nv", params, paths)[0])
-        return records
-
-    def account_list(self) -> dict[str, Any]:
-        """`{"companydefaultaccounts": {...}, "accounts": [...]}` from accountlist.nv."""
-        payload = parse_payload(self.request("accountlist.nv").body, resource="accountlist.nv")
-        body = payload.get("accountlist") or {}
-        accounts = body.get("accounts") or {}
-        return {
-            "companydefaultaccounts": body.get("companydefaultaccounts") or {},
-            "accounts": list(accounts.get("account", [])) if isinstance(accounts, dict) else [],
-        }
-
-    def accounts(self) -> list[Record]:
-        return self._fetch("accountlist.nv", None, [("accountlist", "accounts", "account")])[0]
-
-    def account_balances(
+    def list_rows(
         self,
-        dates: Sequence[dt.date] | None = None,
+        endpoint: Endpoint,
         *,
-        start: dt.date | None = None,
-        end: dt.date | None = None,
-        interval: Literal["day", "week", "month", "year"] = "day",
-        keys: Iterable[int] | None = None,
+        window: tuple[dt.date, dt.date] | None = None,
+        modified: tuple[dt.date | dt.datetime | None, dt.date | dt.datetime | None] | None = None,
+        changed_since: dt.date | dt.datetime | None = None,
+        params: Mapping[str, Param] | None = None,
     ) -> list[Record]:
-        """accountbalance.nv, one record per account and date:
-        `{"netvisorkey", "date", "debet", "kredit", "balance"}`.
+        """The endpoint's list rows only, every page of them."""
+        return paging.list_rows(
+            self, endpoint, window=window, modified=modified, changed_since=changed_since,
+            params=params,
+        )  # fmt: skip
 
-        Either explicit `dates`, or `start`/`end` stepped by `interval` (Netvisor always
-        includes both ends). `keys` limits the accounts (default: all).
-        """
-        params: dict[str, Param]
-        if dates is not None:
-            if start is not None or end is not None:
-                raise ValueError("account_balances: give dates or start/end, not both")
-            if not dates:
-                return []
-            params = {"balancedates": ",".join(d.isoformat() for d in dates)}
-        else:
-            if start is None or end is None:
-                raise ValueError("account_balances: give dates, or both start and end")
-            if interval not in INTERVALS:
-                raise ValueError(f"interval must be one of {', '.join(INTERVALS)}")
-            params = {
-                "balancedates": f"{start.isoformat()},{end.isoformat()}",
-                "intervaltype": INTERVALS[interval],
-            }
-        if keys is not None:
-            params["netvisorkeylist"] = ",".join(str(k) for k in dict.fromkeys(keys))
-        accounts = self._fetch("accountbalance.nv", params, [("accountbalances", "account")])[0]
-        records: list[Record] = []
-        for account in accounts:
-            for balance in account.get("accountbalance", []):
-                records.append(
-                    {
-                        "netvisorkey": account.get("netvisorkey"),
-                        "date": balance.get("date"),
-                        "debet": balance.get("debet"),
-                        "kredit": balance.get("kredit"),
-                        "balance": balance.get("balance"),
-                    }
-                )
-        return records
-
-    def accounting_periods(self) -> list[Record]:
-        """Periods; one client nests them inside PeriodLockInformation, so both are read."""
-        return self._fetch(
-            "accountingperiodlist.nv",
-            None,
-            [
-                ("accountingperiodlist", "period"),
-                ("accountingperiodlist", "periodlockinformation", "period"),
-            ],
-        )[0]
-
-    def accounting_periods_with_locks(self) -> tuple[list[Record], Record]:
-        """Periods and the company's lock dates from ONE accountingperiodlist.nv request."""
-        payload = parse_payload(
-            self.request("accountingperiodlist.nv").body, resource="accountingperiodlist.nv"
-        )
-        body = payload.get("accountingperiodlist") or {}
-        info = body.get("periodlockinformation") or {}
-        periods = [*_as_records(body.get("period")), *_as_records(info.get("period"))]
-        return periods, {k: v for k, v in info.items() if k != "period"}
-
-    def period_lock_information(self) -> Record:
-        payload = parse_payload(
-            self.request("accountingperiodlist.nv").body, resource="accountingperiodlist.nv"
-        )
-        info = (payload.get("accountingperiodlist") or {}).get("periodlockinformation") or {}
-        return {k: v for k, v in info.items() if k != "period"}
-
-    def voucher_types(self) -> list[Record]:
-        return self._fetch(
-            "vouchertypelist.nv", None, [("vouchertypelist", "vouchertypes", "vouchertype")]
-        )[0]
-
-    def dimensions(self, show_hidden: bool = True) -> list[Record]:
-        return self._fetch(
-            "dimensionlist.nv",
-            {"showhidden": 1} if show_hidden else None,
-            [("dimensionnamelist", "dimensionname")],
-        )[0]
-
-    def payment_terms(self) -> list[Record]:
-        return self._fetch("paymenttermlist.nv", None, [("paymenttermlist", "paymentterm")])[0]
-
-    def sales_personnel(self) -> list[Record]:
-        """salespersonnellist.nv; element names are undocumented, `SalesPerson` is assumed."""
-        return self._fetch(
-            "salespersonnellist.nv",
-            None,
-            [("salespersonnellist", "salesperson"), ("salespersonnellist", "salespersonnel")],
-        )[0]
+    def details(
+        self, endpoint: Endpoint, keys: Iterable[int | str], *, skip_vanished: bool = False
+    ) -> list[Record]:
+        """The endpoint's detail records for `keys`, in key batches."""
+        return paging.details(self, endpoint, keys, skip_vanished=skip_vanished)
 
     def deleted(self, kind: str, since: dt.date | dt.datetime) -> list[Record]:
         """deleted<kind>.nv: keys deleted since `since` (Netvisor keeps 7 days of history).
 
-        Roots other than vouchers and sales invoices/orders are assumed to follow the same
-        `Deleted<Kind>/Deleted<Kind minus s>` pattern.
+        `kind` is a source's declared deletion kind. Roots other than vouchers and sales
+        invoices/orders are assumed to follow the same `Deleted<Kind>/Deleted<Kind minus s>`
+        pattern.
         """
-        if kind not in DELETED_KINDS:
-            raise ValueError(f"kind must be one of {', '.join(DELETED_KINDS)}")
+        if not re.fullmatch(r"[a-z]+s", kind):
+            raise ValueError(f"not a deletion kind: {kind!r}")
         root = f"deleted{kind}"
         return self._fetch(f"{root}.nv", {"deletedsince": since}, [(root, root[:-1])])[0]
 
@@ -1311,15 +626,3 @@ class NetvisorClient:
             f"{self._credentials.organisation_id}.",
             "",
         )
-
-
-def month_windows(first: dt.date, last: dt.date) -> list[tuple[dt.date, dt.date]]:
-    """Inclusive [first, last] cut at calendar-month ends."""
-    windows: list[tuple[dt.date, dt.date]] = []
-    start = first
-    while start <= last:
-        next_month = (start.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
-        end = min(last, next_month - dt.timedelta(days=1))
-        windows.append((start, end))
-        start = end + dt.timedelta(days=1)
-    return windows

@@ -31,7 +31,6 @@ from pathlib import Path
 from typing import Any
 
 import dagster as dg
-from dagster._core.definitions.unresolved_asset_job_definition import UnresolvedAssetJobDefinition
 from dagster_dbt import (
     DagsterDbtTranslator,
     DagsterDbtTranslatorSettings,
@@ -39,6 +38,7 @@ from dagster_dbt import (
     dbt_assets,
 )
 
+from netvisor_assets.automation import AssetJob
 from netvisor_assets.selection import Selection
 from netvisor_assets.warehouse.config import DEFAULT_DUCKDB_SCHEMA, WarehouseSettings
 
@@ -383,7 +383,7 @@ def dbt_resource() -> DbtCliResource:
     )
 
 
-def build_reports_job(assets: dg.AssetsDefinition) -> UnresolvedAssetJobDefinition:
+def build_reports_job(assets: dg.AssetsDefinition) -> AssetJob:
     """Every report and its checks, for scripts/sync and the UI's launchpad."""
     return dg.define_asset_job(JOB, selection=dg.AssetSelection.assets(assets))
 

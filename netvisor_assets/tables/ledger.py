@@ -2,21 +2,10 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import TYPE_CHECKING
-
+from netvisor_assets.netvisor.endpoints import Endpoint, Paging, Resource
 from netvisor_assets.tables.columns import c, computed
 from netvisor_assets.tables.schema import SyncMode, Table
-from netvisor_assets.tables.source import (
-    Change,
-    Records,
-    Source,
-    document_source,
-    single_table_rows,
-)
-
-if TYPE_CHECKING:
-    from netvisor_assets.netvisor.client import NetvisorClient
+from netvisor_assets.tables.source import Rerun, Source, document_source, single_table_rows
 
 VOUCHER_STATUSES = ("valid", "invalidated")
 
@@ -89,21 +78,30 @@ VOUCHER_LINES = Table(
 )
 
 
-def _fetch_vouchers(client: NetvisorClient, first: dt.date, last: dt.date) -> Records:
-    # voucherstatus=1 returns invalidated vouchers too; the default (2) would hide them.
-    return client.vouchers(start=first, end=last, voucher_status=1)
-
-
-def _voucher_changes(client: NetvisorClient, start: dt.datetime, end: dt.datetime) -> list[Change]:
-    # changedsince returns whole vouchers with their dates: one request on a quiet day.
-    records = client.vouchers(changed_since=start, voucher_status=1)
-    return [(r["netvisorkey"], r.get("voucherdate")) for r in records]
-
-
-def _voucher_keys(client: NetvisorClient, first: dt.date, last: dt.date) -> list[Change]:
-    # accountingledger.nv has no key-only listing: whole vouchers are the cheapest answer.
-    records = client.vouchers(start=first, end=last, voucher_status=1)
-    return [(r["netvisorkey"], r.get("voucherdate")) for r in records]
+# accountingledger.nv: voucher dates inclusive, one calendar month per request (the ledger has
+# no documented row cap or paging). `voucherstatus=1` returns valid, invalidated and deleted
+# vouchers (Netvisor's default 2 hides the latter two, which a sync must see). With a key
+# list Netvisor allows no other filter. The ledger has no key-only listing: whole vouchers
+# are the cheapest answer, and `changedsince` returns them with their dates, one request on
+# a quiet day.
+_VOUCHER_PATHS = (("vouchers", "voucher"),)
+VOUCHER_ENDPOINT = Endpoint(
+    list=Resource(
+        "accountingledger.nv",
+        _VOUCHER_PATHS,
+        fixed=(("voucherstatus", 1),),
+        window=("startdate", "enddate"),
+        modified=("lastmodifiedstart", "lastmodifiedend"),
+        changed_since="changedsince",
+    ),
+    detail=Resource(
+        "accountingledger.nv", _VOUCHER_PATHS, paging=Paging.KEY_BATCHES, keys="netvisorkeylist"
+    ),
+    list_is_complete=True,
+    date_field="voucherdate",
+    changes_by="changed_since",
+    split_by_month=True,
+)
 
 
 VOUCHER_SOURCE = document_source(
@@ -112,11 +110,10 @@ VOUCHER_SOURCE = document_source(
     VOUCHERS,
     VOUCHER_LINES,
     "voucherline",
-    fetch_window=_fetch_vouchers,
-    changes=_voucher_changes,
+    endpoint=VOUCHER_ENDPOINT,
     deleted_kind="vouchers",
     follows_period_locks=True,
-    list_keys=_voucher_keys,
+    reconciled_by_listing=True,
 )
 
 ACCOUNT_BALANCES = Table(
@@ -136,8 +133,19 @@ ACCOUNT_BALANCES = Table(
 )
 
 
-def _fetch_balances(client: NetvisorClient, first: dt.date, last: dt.date) -> Records:
-    return client.account_balances(start=first, end=last, interval="day")
+# accountbalance.nv answers an account with its balances for `balancedates=first,last`
+# stepped by `intervaltype` (1 = day; Netvisor always includes both ends): one record per
+# account and day.
+BALANCE_ENDPOINT = Endpoint(
+    list=Resource(
+        "accountbalance.nv",
+        (("accountbalances", "account"),),
+        window=("balancedates",),
+        window_fixed=(("intervaltype", 1),),
+        explode="accountbalance",
+        carry=("netvisorkey",),
+    ),
+)
 
 
 BALANCE_SOURCE = Source(
@@ -145,6 +153,15 @@ BALANCE_SOURCE = Source(
     description="Daily closing balances per account.",
     tables=(ACCOUNT_BALANCES,),
     to_rows=single_table_rows(ACCOUNT_BALANCES),
-    fetch_window=_fetch_balances,
+    endpoint=BALANCE_ENDPOINT,
     follows_period_locks=True,
+    # A balance is cumulative: a posting on day D changes every closing balance from D on.
+    rerun=Rerun.FROM_FIRST_CHANGE,
+    moved_by="vouchers",
+)
+
+# The family's sources in sync order: `netvisor_assets.tables` collects every family's.
+SOURCES = (
+    VOUCHER_SOURCE,
+    BALANCE_SOURCE,
 )

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
 
+from netvisor_assets.netvisor.endpoints import PRODUCT_KEY_BATCH_SIZE, Endpoint, Paging, Resource
 from netvisor_assets.tables.columns import c
 from netvisor_assets.tables.schema import SyncMode, Table
-from netvisor_assets.tables.source import Change, Records, Source, single_table_rows
-
-if TYPE_CHECKING:
-    from netvisor_assets.netvisor.client import NetvisorClient
+from netvisor_assets.tables.source import Source, single_table_rows
 
 _B = "CustomerBaseInformation"
 _F = "CustomerFinvoiceDetails"
@@ -91,16 +88,23 @@ CUSTOMERS = Table(
 )
 
 
-def _all_customers(client: NetvisorClient) -> Records:
-    return client.customers()
-
-
-def _changed_customers(client: NetvisorClient, since: dt.datetime) -> Records:
-    return client.customers(changed_since=since)
-
-
-def _customer_changes(client: NetvisorClient, start: dt.datetime, end: dt.datetime) -> list[Change]:
-    return [(r["netvisorkey"], None) for r in client.customer_list(changed_since=start)]
+# customerlist.nv for keys, getcustomer.nv for details. A key that does not exist fails its
+# whole detail batch with INVALID_DATA (documented getcustomer.nv behaviour), unlike the
+# invoice resources that return an empty element; list-then-detail, where a customer can be
+# deleted in between, drops such a key and fetches the rest of its batch again. Netvisor
+# ignores `changedsince` when `keyword` is given.
+CUSTOMER_ENDPOINT = Endpoint(
+    list=Resource("customerlist.nv", (("customerlist", "customer"),), changed_since="changedsince"),
+    detail=Resource(
+        "getcustomer.nv",
+        (("customers", "customer"), ("customer",)),
+        paging=Paging.KEY_BATCHES,
+        keys="idlist",
+        key_path=("customerbaseinformation", "netvisorkey"),
+        vanishes=True,
+    ),
+    changes_by="changed_since",
+)
 
 
 CUSTOMER_SOURCE = Source(
@@ -108,9 +112,7 @@ CUSTOMER_SOURCE = Source(
     description="Customers.",
     tables=(CUSTOMERS,),
     to_rows=single_table_rows(CUSTOMERS),
-    fetch_all=_all_customers,
-    fetch_changed=_changed_customers,
-    changes=_customer_changes,
+    endpoint=CUSTOMER_ENDPOINT,
 )
 
 _VB = "VendorBaseInformation"
@@ -166,17 +168,30 @@ VENDORS = Table(
 )
 
 
-def _all_vendors(client: NetvisorClient) -> Records:
-    return client.vendors()
-
-
-def _changed_vendors(client: NetvisorClient, since: dt.datetime) -> Records:
-    return client.vendors(changed_since=since)
-
-
-def _vendor_changes(client: NetvisorClient, start: dt.datetime, end: dt.datetime) -> list[Change]:
-    # getvendor.nv?changedsince returns whole vendors: no cheaper probe exists.
-    return [(r["netvisorkey"], None) for r in client.vendors(changed_since=start)]
+# getvendor.nv has no list resource: `changedsince` with an old date is the documented way to
+# enumerate (unverified that 2000-01-01 returns everything), page by page. By key list it
+# takes 500 keys, every one of which must exist, or the call fails.
+FULL_HISTORY_SINCE = dt.date(2000, 1, 1)
+_VENDOR_PATHS = (("vendors", "vendor"), ("vendor",))
+VENDOR_ENDPOINT = Endpoint(
+    list=Resource(
+        "getvendor.nv",
+        _VENDOR_PATHS,
+        paging=Paging.PAGE_HEADERS,
+        everything=(("changedsince", FULL_HISTORY_SINCE),),
+        changed_since="changedsince",
+        page_param="page",
+    ),
+    detail=Resource(
+        "getvendor.nv",
+        _VENDOR_PATHS,
+        paging=Paging.KEY_BATCHES,
+        keys="netvisorkeylist",
+        vanishes=True,
+    ),
+    list_is_complete=True,
+    changes_by="changed_since",
+)
 
 
 VENDOR_SOURCE = Source(
@@ -184,9 +199,7 @@ VENDOR_SOURCE = Source(
     description="Vendors.",
     tables=(VENDORS,),
     to_rows=single_table_rows(VENDORS),
-    fetch_all=_all_vendors,
-    fetch_changed=_changed_vendors,
-    changes=_vendor_changes,
+    endpoint=VENDOR_ENDPOINT,
 )
 
 _PB = "ProductBaseInformation"
@@ -231,16 +244,19 @@ PRODUCTS = Table(
 )
 
 
-def _all_products(client: NetvisorClient) -> Records:
-    return client.products()
-
-
-def _changed_products(client: NetvisorClient, since: dt.datetime) -> Records:
-    return client.products(changed_since=since)
-
-
-def _product_changes(client: NetvisorClient, start: dt.datetime, end: dt.datetime) -> list[Change]:
-    return [(r["netvisorkey"], None) for r in client.product_list(changed_since=start)]
+# getproduct.nv takes 400 keys a call; unknown keys come back empty and are skipped.
+PRODUCT_ENDPOINT = Endpoint(
+    list=Resource("productlist.nv", (("productlist", "product"),), changed_since="changedsince"),
+    detail=Resource(
+        "getproduct.nv",
+        (("products", "product"), ("product",)),
+        paging=Paging.KEY_BATCHES,
+        keys="idlist",
+        batch_size=PRODUCT_KEY_BATCH_SIZE,
+        key_path=("productbaseinformation", "netvisorkey"),
+    ),
+    changes_by="changed_since",
+)
 
 
 PRODUCT_SOURCE = Source(
@@ -248,7 +264,12 @@ PRODUCT_SOURCE = Source(
     description="Products.",
     tables=(PRODUCTS,),
     to_rows=single_table_rows(PRODUCTS),
-    fetch_all=_all_products,
-    fetch_changed=_changed_products,
-    changes=_product_changes,
+    endpoint=PRODUCT_ENDPOINT,
+)
+
+# The family's sources in sync order: `netvisor_assets.tables` collects every family's.
+SOURCES = (
+    CUSTOMER_SOURCE,
+    VENDOR_SOURCE,
+    PRODUCT_SOURCE,
 )

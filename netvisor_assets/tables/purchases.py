@@ -2,21 +2,10 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import TYPE_CHECKING
-
+from netvisor_assets.netvisor.endpoints import Endpoint, Paging, Resource
 from netvisor_assets.tables.columns import c, computed
 from netvisor_assets.tables.schema import SyncMode, Table
-from netvisor_assets.tables.source import (
-    Change,
-    Records,
-    Source,
-    document_source,
-    single_table_rows,
-)
-
-if TYPE_CHECKING:
-    from netvisor_assets.netvisor.client import NetvisorClient
+from netvisor_assets.tables.source import Rerun, Source, document_source, single_table_rows
 
 PURCHASE_INVOICES = Table(
     name="purchase_invoices",
@@ -134,15 +123,26 @@ PURCHASE_INVOICE_LINES = Table(
 )
 
 
-def _fetch_purchase_invoices(client: NetvisorClient, first: dt.date, last: dt.date) -> Records:
-    return client.purchase_invoices(begin=first, end=last)
-
-
-def _purchase_invoice_changes(
-    client: NetvisorClient, start: dt.datetime, end: dt.datetime
-) -> list[Change]:
-    rows = client.purchase_invoice_list(last_modified_start=start, last_modified_end=end)
-    return [(r["netvisorkey"], r.get("invoicedate")) for r in rows]
+PURCHASE_INVOICE_ENDPOINT = Endpoint(
+    list=Resource(
+        "purchaseinvoicelist.nv",
+        (("purchaseinvoicelist", "purchaseinvoice"),),
+        window=("begininvoicedate", "endinvoicedate"),
+        modified=("lastmodifiedstart", "lastmodifiedend"),
+    ),
+    # Version 2 keeps dimensions inside their lines; attachments are not wanted.
+    detail=Resource(
+        "getpurchaseinvoice.nv",
+        (("purchaseinvoices", "purchaseinvoice"), ("purchaseinvoice",)),
+        paging=Paging.KEY_BATCHES,
+        fixed=(("version", 2), ("omitattachments", "true")),
+        keys="netvisorkeylist",
+        key_path=("purchaseinvoicenetvisorkey",),
+    ),
+    merge_list_key="purchaseinvoicenetvisorkey",
+    date_field="invoicedate",
+    changes_by="modified",
+)
 
 
 PURCHASE_INVOICE_SOURCE = document_source(
@@ -151,13 +151,10 @@ PURCHASE_INVOICE_SOURCE = document_source(
     PURCHASE_INVOICES,
     PURCHASE_INVOICE_LINES,
     "invoicelines.purchaseinvoiceline",
-    fetch_window=_fetch_purchase_invoices,
-    changes=_purchase_invoice_changes,
+    endpoint=PURCHASE_INVOICE_ENDPOINT,
     deleted_kind="purchaseinvoices",
     follows_period_locks=True,
-    list_keys=lambda client, first, last: [
-        (r["netvisorkey"], r.get("invoicedate")) for r in client.purchase_invoice_list(first, last)
-    ],
+    reconciled_by_listing=True,
     # The list row's other fields repeat the detail's (key, number, date, vendor, sums).
     extra_known_paths=frozenset(
         f"list.{name}"
@@ -235,15 +232,24 @@ PURCHASE_ORDER_LINES = Table(
 )
 
 
-def _fetch_purchase_orders(client: NetvisorClient, first: dt.date, last: dt.date) -> Records:
-    return client.purchase_orders(begin=first, end=last)
-
-
-def _purchase_order_changes(
-    client: NetvisorClient, start: dt.datetime, end: dt.datetime
-) -> list[Change]:
-    rows = client.purchase_order_list(last_modified_start=start, last_modified_end=end)
-    return [(r["netvisorkey"], r.get("orderdate")) for r in rows]
+PURCHASE_ORDER_ENDPOINT = Endpoint(
+    list=Resource(
+        "purchaseorderlist.nv",
+        (("purchaseorderlist", "purchaseorder"),),
+        window=("limitbegindate", "limitenddate"),
+        modified=("lastmodifiedstart", "lastmodifiedend"),
+    ),
+    # 500 keys per call (assumed: the same cap as the other detail resources, the docs give
+    # none).
+    detail=Resource(
+        "getpurchaseorder.nv",
+        (("purchaseorders", "purchaseorder"), ("purchaseorder",)),
+        paging=Paging.KEY_BATCHES,
+        keys="netvisorkeylist",
+    ),
+    date_field="orderdate",
+    changes_by="modified",
+)
 
 
 PURCHASE_ORDER_SOURCE = document_source(
@@ -252,12 +258,9 @@ PURCHASE_ORDER_SOURCE = document_source(
     PURCHASE_ORDERS,
     PURCHASE_ORDER_LINES,
     "purchaseorderlines.purchaseorderproductline",
-    fetch_window=_fetch_purchase_orders,
-    changes=_purchase_order_changes,
+    endpoint=PURCHASE_ORDER_ENDPOINT,
     deleted_kind="purchaseorders",
-    list_keys=lambda client, first, last: [
-        (r["netvisorkey"], r.get("orderdate")) for r in client.purchase_order_list(first, last)
-    ],
+    reconciled_by_listing=True,
 )
 
 PURCHASE_PAYMENTS = Table(
@@ -283,8 +286,16 @@ PURCHASE_PAYMENTS = Table(
 )
 
 
-def _fetch_purchase_payments(client: NetvisorClient, first: dt.date, last: dt.date) -> Records:
-    return client.purchase_payments(begin=first, end=last)
+# paymentlist.nv (purchase-invoice payments) has no modified-since filter: the sensor finds
+# changes by re-reading the days since its last tick.
+PURCHASE_PAYMENT_ENDPOINT = Endpoint(
+    list=Resource(
+        "paymentlist.nv",
+        (("paymentlist", "payment"),),
+        window=("limitbegindate", "limitenddate"),
+    ),
+    date_field="date",
+)
 
 
 PURCHASE_PAYMENT_SOURCE = Source(
@@ -292,11 +303,16 @@ PURCHASE_PAYMENT_SOURCE = Source(
     description="Payments of purchase invoices.",
     tables=(PURCHASE_PAYMENTS,),
     to_rows=single_table_rows(PURCHASE_PAYMENTS),
-    fetch_window=_fetch_purchase_payments,
-    # paymentlist.nv has no modified-since filter: changes are found by re-reading windows.
+    endpoint=PURCHASE_PAYMENT_ENDPOINT,
     deleted_kind="purchasepayments",
     follows_period_locks=True,
-    list_keys=lambda client, first, last: [
-        (r["netvisorkey"], r.get("date")) for r in client.purchase_payments(first, last)
-    ],
+    reconciled_by_listing=True,
+    rerun=Rerun.NEW_DAYS,
+)
+
+# The family's sources in sync order: `netvisor_assets.tables` collects every family's.
+SOURCES = (
+    PURCHASE_INVOICE_SOURCE,
+    PURCHASE_ORDER_SOURCE,
+    PURCHASE_PAYMENT_SOURCE,
 )

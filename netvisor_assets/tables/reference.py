@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from netvisor_assets.netvisor.endpoints import Endpoint, Resource
 from netvisor_assets.tables.columns import as_list, c, computed, row
 from netvisor_assets.tables.schema import SyncMode, Table
 from netvisor_assets.tables.source import Records, Rows, Source, single_table_rows
-
-if TYPE_CHECKING:
-    from netvisor_assets.netvisor.client import NetvisorClient
 
 ACCOUNTS = Table(
     name="accounts",
@@ -157,45 +155,53 @@ PAYMENT_TERMS = Table(
 )
 
 
-def _accounts(client: NetvisorClient) -> Records:
-    return client.accounts()
-
-
-def _dimensions(client: NetvisorClient) -> Records:
-    return client.dimensions(show_hidden=True)
-
-
-def _periods(client: NetvisorClient) -> Records:
-    periods, locks = client.accounting_periods_with_locks()
-    return [{**period, "locks": locks} for period in periods]
-
-
-def _default_accounts(client: NetvisorClient) -> Records:
-    # One record per role, so a role Netvisor adds becomes a row, never a dropped field.
-    defaults = client.account_list()["companydefaultaccounts"]
-    return [
-        {"role": role, "accountnumber": None if number is None else str(number)}
-        for role, number in sorted(defaults.items())
-    ]
-
-
-def _voucher_types(client: NetvisorClient) -> Records:
-    return client.voucher_types()
-
-
-def _payment_terms(client: NetvisorClient) -> Records:
-    return client.payment_terms()
+ACCOUNT_ENDPOINT = Endpoint(
+    list=Resource("accountlist.nv", (("accountlist", "accounts", "account"),))
+)
+DIMENSION_ENDPOINT = Endpoint(
+    list=Resource(
+        "dimensionlist.nv", (("dimensionnamelist", "dimensionname"),), fixed=(("showhidden", 1),)
+    )
+)
+# One record per role, so a role Netvisor adds becomes a row, never a dropped field.
+DEFAULT_ACCOUNT_ENDPOINT = Endpoint(
+    list=Resource(
+        "accountlist.nv",
+        (),
+        pairs_at=("accountlist", "companydefaultaccounts"),
+        pair_names=("role", "accountnumber"),
+    )
+)
+# One client nests the periods inside PeriodLockInformation, so both places are read; the
+# company's lock dates, from the same response, go with every period.
+PERIOD_ENDPOINT = Endpoint(
+    list=Resource(
+        "accountingperiodlist.nv",
+        (
+            ("accountingperiodlist", "period"),
+            ("accountingperiodlist", "periodlockinformation", "period"),
+        ),
+        attach_at=("accountingperiodlist", "periodlockinformation"),
+        attach_as="locks",
+    )
+)
+VOUCHER_TYPE_ENDPOINT = Endpoint(
+    list=Resource("vouchertypelist.nv", (("vouchertypelist", "vouchertypes", "vouchertype"),))
+)
+PAYMENT_TERM_ENDPOINT = Endpoint(
+    list=Resource("paymenttermlist.nv", (("paymenttermlist", "paymentterm"),))
+)
 
 
 ACCOUNT_SOURCE = Source(
-    "accounts", "Chart of accounts.", (ACCOUNTS,), single_table_rows(ACCOUNTS), fetch_all=_accounts
+    "accounts", "Chart of accounts.", (ACCOUNTS,), single_table_rows(ACCOUNTS), ACCOUNT_ENDPOINT
 )
 DIMENSION_SOURCE = Source(
     "dimensions",
     "Dimensions.",
     (DIMENSIONS,),
     _dimension_rows,
-    fetch_all=_dimensions,
+    endpoint=DIMENSION_ENDPOINT,
     extra_known_paths=frozenset(
         {"netvisorkey", "name", "ishidden", "linktype"}
         | {f"dimensiondetails.dimensiondetail.{c.source}" for c in DIMENSIONS.columns if c.source}
@@ -206,26 +212,36 @@ DEFAULT_ACCOUNT_SOURCE = Source(
     "The company's default accounts (receivables, payables, VAT, ...).",
     (DEFAULT_ACCOUNTS,),
     single_table_rows(DEFAULT_ACCOUNTS),
-    fetch_all=_default_accounts,
+    endpoint=DEFAULT_ACCOUNT_ENDPOINT,
 )
 PERIOD_SOURCE = Source(
     "accounting_periods",
     "Accounting periods.",
     (ACCOUNTING_PERIODS,),
     single_table_rows(ACCOUNTING_PERIODS),
-    fetch_all=_periods,
+    endpoint=PERIOD_ENDPOINT,
 )
 VOUCHER_TYPE_SOURCE = Source(
     "voucher_types",
     "Voucher types.",
     (VOUCHER_TYPES,),
     single_table_rows(VOUCHER_TYPES),
-    fetch_all=_voucher_types,
+    endpoint=VOUCHER_TYPE_ENDPOINT,
 )
 PAYMENT_TERM_SOURCE = Source(
     "payment_terms",
     "Payment terms.",
     (PAYMENT_TERMS,),
     single_table_rows(PAYMENT_TERMS),
-    fetch_all=_payment_terms,
+    endpoint=PAYMENT_TERM_ENDPOINT,
+)
+
+# The family's sources in sync order: `netvisor_assets.tables` collects every family's.
+SOURCES = (
+    ACCOUNT_SOURCE,
+    DEFAULT_ACCOUNT_SOURCE,
+    DIMENSION_SOURCE,
+    PERIOD_SOURCE,
+    VOUCHER_TYPE_SOURCE,
+    PAYMENT_TERM_SOURCE,
 )

@@ -2,22 +2,10 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import TYPE_CHECKING
-
+from netvisor_assets.netvisor.endpoints import Endpoint, Paging, Resource
 from netvisor_assets.tables.columns import c, computed
 from netvisor_assets.tables.schema import Column, SyncMode, Table
-from netvisor_assets.tables.source import (
-    Change,
-    Records,
-    Source,
-    document_source,
-    single_table_rows,
-)
-
-if TYPE_CHECKING:
-    from netvisor_assets.netvisor.client import NetvisorClient
-
+from netvisor_assets.tables.source import Source, document_source, single_table_rows
 
 # Machine statuses of sales invoices (reference 4.5: the list filter's matched statuses).
 SALES_INVOICE_STATUSES = (
@@ -222,36 +210,62 @@ SALES_ORDERS, SALES_ORDER_LINES = _document_tables("order", "getorder.nv", "orde
 _LINES_PATH = "invoicelines.invoiceline.salesinvoiceproductline"
 
 
-def _fetch_invoices(client: NetvisorClient, first: dt.date, last: dt.date) -> Records:
-    return client.sales_invoices(begin=first, end=last)
+# salesinvoicelist.nv returns at most this many rows per response.
+SALES_INVOICE_LIST_CAP = 500
+_DOCUMENT_LIST = (("salesinvoicelist", "salesinvoice"),)
+# Order details use the invoice structure; the SalesOrder spelling is accepted in case.
+_INVOICE_DETAIL = (("salesinvoices", "salesinvoice"), ("salesinvoice",))
+_ORDER_DETAIL = (*_INVOICE_DETAIL, ("salesorders", "salesorder"), ("salesorder",))
+# No PDFs, comment lines included; replyoption 16: Netvisor names a credit note's invoice.
+_DETAIL_OPTIONS = (("pdfimage", "nopdf"), ("showcommentlines", 1), ("replyoption", 16))
 
 
-def _invoice_changes(client: NetvisorClient, start: dt.datetime, end: dt.datetime) -> list[Change]:
-    # The list alone carries keys and dates; details are fetched by the runs that follow.
-    rows = client.sales_invoice_list(
-        last_modified_start=start, last_modified_end=end, include_modified_payments=True
+def _document_list(fixed: tuple = ()) -> Resource:
+    """salesinvoicelist.nv: invoice dates inclusive (Netvisor's semantics), at most 500 rows
+    a response, walked with `invoicesabovenetvisorkey`; orders are `listtype=preinvoice` with
+    the same cap and walk (assumed: the docs do not say whether the order list is capped)."""
+    return Resource(
+        "salesinvoicelist.nv",
+        _DOCUMENT_LIST,
+        paging=Paging.ABOVE_KEY,
+        fixed=fixed,
+        window=("begininvoicedate", "endinvoicedate"),
+        modified=("lastmodifiedstart", "lastmodifiedend"),
+        modified_end_required_by="includemodifiedpayments",
+        page_param="invoicesabovenetvisorkey",
+        row_cap=SALES_INVOICE_LIST_CAP,
     )
-    return [(r["netvisorkey"], r.get("invoicedate")) for r in rows]
 
 
-def _invoice_keys(client: NetvisorClient, first: dt.date, last: dt.date) -> list[Change]:
-    return [
-        (r["netvisorkey"], r.get("invoicedate")) for r in client.sales_invoice_list(first, last)
-    ]
-
-
-def _order_keys(client: NetvisorClient, first: dt.date, last: dt.date) -> list[Change]:
-    return [(r["netvisorkey"], r.get("invoicedate")) for r in client.sales_order_list(first, last)]
-
-
-def _fetch_orders(client: NetvisorClient, first: dt.date, last: dt.date) -> Records:
-    return client.sales_orders(begin=first, end=last)
-
-
-def _order_changes(client: NetvisorClient, start: dt.datetime, end: dt.datetime) -> list[Change]:
-    rows = client.sales_order_list(last_modified_start=start, last_modified_end=end)
-    return [(r["netvisorkey"], r.get("invoicedate")) for r in rows]
-
+SALES_INVOICE_ENDPOINT = Endpoint(
+    list=_document_list(),
+    detail=Resource(
+        "getsalesinvoice.nv",
+        _INVOICE_DETAIL,
+        paging=Paging.KEY_BATCHES,
+        fixed=_DETAIL_OPTIONS,
+        keys="netvisorkeylist",
+        key_path=("salesinvoicenetvisorkey",),
+    ),
+    merge_list_key="salesinvoicenetvisorkey",
+    date_field="invoicedate",
+    changes_by="modified",
+    # A payment changes an invoice's open sum without touching the invoice itself.
+    change_params=(("includemodifiedpayments", 1),),
+)
+SALES_ORDER_ENDPOINT = Endpoint(
+    list=_document_list(fixed=(("listtype", "preinvoice"),)),
+    detail=Resource(
+        "getorder.nv",
+        _ORDER_DETAIL,
+        paging=Paging.KEY_BATCHES,
+        fixed=_DETAIL_OPTIONS,
+        keys="netvisorkeylist",
+        key_path=("salesinvoicenetvisorkey",),
+    ),
+    date_field="invoicedate",
+    changes_by="modified",
+)
 
 SALES_INVOICE_SOURCE = document_source(
     "sales_invoices",
@@ -259,11 +273,10 @@ SALES_INVOICE_SOURCE = document_source(
     SALES_INVOICES,
     SALES_INVOICE_LINES,
     _LINES_PATH,
-    fetch_window=_fetch_invoices,
-    changes=_invoice_changes,
+    endpoint=SALES_INVOICE_ENDPOINT,
     deleted_kind="salesinvoices",
     follows_period_locks=True,
-    list_keys=_invoice_keys,
+    reconciled_by_listing=True,
     # The list row's other fields repeat the detail's (key, number, dates, customer, sum).
     extra_known_paths=frozenset(
         f"list.{name}"
@@ -289,10 +302,9 @@ SALES_ORDER_SOURCE = document_source(
     SALES_ORDERS,
     SALES_ORDER_LINES,
     _LINES_PATH,
-    fetch_window=_fetch_orders,
-    changes=_order_changes,
+    endpoint=SALES_ORDER_ENDPOINT,
     deleted_kind="salesorders",
-    list_keys=_order_keys,
+    reconciled_by_listing=True,
 )
 
 SALES_PAYMENTS = Table(
@@ -327,27 +339,33 @@ SALES_PAYMENTS = Table(
 )
 
 
-def _fetch_sales_payments(client: NetvisorClient, first: dt.date, last: dt.date) -> Records:
-    return client.sales_payments(begin=first, end=last)
-
-
-def _sales_payment_changes(
-    client: NetvisorClient, start: dt.datetime, end: dt.datetime
-) -> list[Change]:
-    rows = client.sales_payments(last_modified_start=start, last_modified_end=end)
-    return [(r["netvisorkey"], r.get("date")) for r in rows]
-
+# salespaymentlist.nv: payment dates inclusive; no row cap is documented, so the client logs
+# a response of 500+ rows as suspicious.
+SALES_PAYMENT_ENDPOINT = Endpoint(
+    list=Resource(
+        "salespaymentlist.nv",
+        (("salespaymentlist", "salespayment"),),
+        window=("begindate", "enddate"),
+        modified=("lastmodifiedstart", "lastmodifiedend"),
+    ),
+    date_field="date",
+    changes_by="modified",
+)
 
 SALES_PAYMENT_SOURCE = Source(
     name="sales_payments",
     description="Customer payments.",
     tables=(SALES_PAYMENTS,),
     to_rows=single_table_rows(SALES_PAYMENTS),
-    fetch_window=_fetch_sales_payments,
-    changes=_sales_payment_changes,
+    endpoint=SALES_PAYMENT_ENDPOINT,
     deleted_kind="salespayments",
     follows_period_locks=True,
-    list_keys=lambda client, first, last: [
-        (r["netvisorkey"], r.get("date")) for r in client.sales_payments(first, last)
-    ],
+    reconciled_by_listing=True,
+)
+
+# The family's sources in sync order: `netvisor_assets.tables` collects every family's.
+SOURCES = (
+    SALES_INVOICE_SOURCE,
+    SALES_ORDER_SOURCE,
+    SALES_PAYMENT_SOURCE,
 )

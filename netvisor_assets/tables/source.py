@@ -10,8 +10,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from enum import Enum
 from typing import TYPE_CHECKING, Any
 
+from netvisor_assets.netvisor import paging
+from netvisor_assets.netvisor.endpoints import Endpoint
 from netvisor_assets.tables.columns import as_list, pick, row
 from netvisor_assets.tables.schema import Column, SyncMode, Table
 
@@ -23,22 +26,31 @@ Change = tuple[int, "dt.date | None"]
 Rows = dict[str, list[dict[str, Any]]]
 
 
+class Rerun(Enum):
+    """How the changes sensor turns what changed into days to re-sync."""
+
+    # Documents with a change filter: the days of the documents that changed or were deleted.
+    CHANGED_DAYS = "changed days"
+    # No change filter (paymentlist.nv): every day since the last tick.
+    NEW_DAYS = "new days"
+    # Cumulative figures (balances): every day from the first day another source changed on, up
+    # to today and any later day already stored, since a posting moves every later balance.
+    FROM_FIRST_CHANGE = "from the first changed day of `moved_by`"
+
+
 @dataclass(frozen=True)
 class Source:
-    """How one group of tables is fetched and parsed."""
+    """How one group of tables is fetched and parsed: the request as data, and behaviour.
+
+    `endpoint` says which requests read the records (the client runs it, nothing per source
+    is coded); the rest names what the sync, the sensor and the checks do with the source.
+    """
 
     name: str
     description: str
     tables: tuple[Table, ...]
     to_rows: Callable[[Records], Rows]
-    # Partitioned sources: records whose document date lies in [first, last] (inclusive).
-    fetch_window: Callable[[NetvisorClient, dt.date, dt.date], Records] | None = None
-    # Merge and full-refresh sources: every record, or those changed since a timestamp.
-    fetch_all: Callable[[NetvisorClient], Records] | None = None
-    fetch_changed: Callable[[NetvisorClient, dt.datetime], Records] | None = None
-    # The cheapest request(s) that tell which documents changed in [start, end]: their keys
-    # and document dates (None for tables without dates). One list call on a quiet day.
-    changes: Callable[[NetvisorClient, dt.datetime, dt.datetime], list[Change]] | None = None
+    endpoint: Endpoint
     # Kind name of the deleted*.nv resource, where Netvisor reports deletions.
     deleted_kind: str | None = None
     # The longest date range one list request should cover; longer windows are split so a
@@ -51,9 +63,39 @@ class Source:
     # Documents that post to the books: nothing dated in a locked accounting or VAT period may
     # change (checked on every sync of a locked day).
     follows_period_locks: bool = False
-    # The cheapest list call that tells which documents a date window holds: (key, date)
-    # pairs, for the weekly completeness reconciliation.
-    list_keys: Callable[[NetvisorClient, dt.date, dt.date], list[Change]] | None = None
+    # The weekly completeness reconciliation lists the source's keys month by month.
+    reconciled_by_listing: bool = False
+    # Partitioned sources: how the sensor finds days to re-run, and (FROM_FIRST_CHANGE) the
+    # source whose changed days move this one.
+    rerun: Rerun = Rerun.CHANGED_DAYS
+    moved_by: str | None = None
+
+    def fetch_window(self, client: NetvisorClient, first: dt.date, last: dt.date) -> Records:
+        """Records whose document date lies in [first, last] (inclusive)."""
+        return client.fetch(self.endpoint, window=(first, last))
+
+    def fetch_all(self, client: NetvisorClient) -> Records:
+        return client.fetch(self.endpoint)
+
+    def fetch_changed(self, client: NetvisorClient, since: dt.datetime) -> Records:
+        """Merge sources: the records changed since `since`."""
+        if self.endpoint.changes_by == "modified":
+            return client.fetch(self.endpoint, modified=(since, None))
+        return client.fetch(self.endpoint, changed_since=since)
+
+    @property
+    def has_change_filter(self) -> bool:
+        return self.endpoint.changes_by is not None
+
+    def changes(self, client: NetvisorClient, start: dt.datetime, end: dt.datetime) -> list[Change]:
+        """The cheapest request(s) that tell which documents changed in [start, end]: their
+        keys and document dates (None for tables without dates). One list call on a quiet
+        day."""
+        return paging.changes(client, self.endpoint, start, end)
+
+    def list_keys(self, client: NetvisorClient, first: dt.date, last: dt.date) -> list[Change]:
+        """(key, date) of every document dated in the window: the cheapest listing."""
+        return paging.listed_keys(client, self.endpoint, first, last)
 
     @property
     def mode(self) -> SyncMode:
@@ -152,22 +194,6 @@ def document_source(
         lines_path=lines_path,
         **kwargs,
     )
-
-
-def month_windows(first: dt.date, last: dt.date, max_days: int) -> list[tuple[dt.date, dt.date]]:
-    """Split [first, last] into inclusive windows of at most `max_days`, cut at month ends.
-
-    Cutting at month ends keeps request ranges aligned with how Netvisor users think about
-    periods, and makes a re-run of the same month send the same requests.
-    """
-    windows: list[tuple[dt.date, dt.date]] = []
-    start = first
-    while start <= last:
-        next_month = (start.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
-        end = min(last, next_month - dt.timedelta(days=1), start + dt.timedelta(days=max_days - 1))
-        windows.append((start, end))
-        start = end + dt.timedelta(days=1)
-    return windows
 
 
 def day_ranges(days: Iterable[dt.date]) -> list[tuple[dt.date, dt.date]]:
