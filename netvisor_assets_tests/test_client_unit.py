@@ -27,13 +27,10 @@ import pytest
 
 from netvisor_assets.netvisor import errors
 from netvisor_assets.netvisor.auth import compute_mac
-from netvisor_assets.netvisor.client import (
-    NetvisorClient,
-    build_query,
-    format_param,
-)
+from netvisor_assets.netvisor.client import NetvisorClient
 from netvisor_assets.netvisor.endpoints import Endpoint, Resource
 from netvisor_assets.netvisor.paging import month_windows
+from netvisor_assets.netvisor.query import build_query, format_param
 from netvisor_assets.netvisor.xml import HELSINKI
 from netvisor_assets.tables.ledger import BALANCE_ENDPOINT, VOUCHER_ENDPOINT
 from netvisor_assets.tables.partners import CUSTOMER_ENDPOINT, PRODUCT_ENDPOINT, VENDOR_ENDPOINT

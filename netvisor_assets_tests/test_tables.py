@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 
+from netvisor_assets.netvisor.fields import field_type
 from netvisor_assets.netvisor.paging import month_windows
 from netvisor_assets.tables import SOURCES, TABLES, SyncMode
 from netvisor_assets.tables.columns import c, record_path, snake
@@ -46,7 +47,7 @@ def test_sources_fetch_what_their_mode_needs() -> None:
             assert endpoint.detail.keys is not None, source.name
 
 
-def test_column_helper_derives_name_path_and_type() -> None:
+def test_column_helper_derives_name_and_path_and_the_parser_reads_its_type() -> None:
     col = c("SalesInvoiceAmount@iso4217currencycode")
     assert (col.name, col.source, col.type) == (
         "sales_invoice_amount_iso4217currencycode",
@@ -54,8 +55,13 @@ def test_column_helper_derives_name_path_and_type() -> None:
         "STRING",
     )
     assert c("CustomerBaseInformation/NetvisorKey").source == "customerbaseinformation.netvisorkey"
-    assert c("LineSum").type == "NUMERIC"
-    assert c("VoucherDate").type == "DATE"
+    # A column's declared type is what the parser coerces its element to.
+    assert c("LineSum", type="NUMERIC").type == "NUMERIC"
+    assert (field_type("linesum"), field_type("voucherdate")) == ("decimal", "date")
+    for table in TABLES.values():
+        for col in table.columns:
+            if col.source is not None and col.type not in ("STRING", "JSON"):
+                assert field_type(col.source.rsplit(".", 1)[-1]) != "str", (table.name, col.name)
     assert record_path("@status") == "status"
 
 

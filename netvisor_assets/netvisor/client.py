@@ -29,13 +29,11 @@ import contextlib
 import datetime as dt
 import logging
 import re
-import socket
 import threading
 import time
-import urllib.parse
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 from tenacity import (
@@ -48,22 +46,21 @@ from tenacity import (
 
 from netvisor_assets.netvisor import paging
 from netvisor_assets.netvisor.auth import TRANSACTION_ID_HEADER, Credentials, build_headers
+from netvisor_assets.netvisor.connection import ConnectionCheck, check_connection
 from netvisor_assets.netvisor.endpoints import Endpoint, Param
 from netvisor_assets.netvisor.errors import (
-    AuthenticationFailed,
     DeadlineExceeded,
     MalformedResponse,
     NetvisorError,
     NetvisorUnavailable,
-    ServiceAccessError,
     SystemMaintenance,
     UnexpectedHttpStatus,
     UnexpectedValue,
 )
 from netvisor_assets.netvisor.gate import Gate, GateBusy, gate_for
-from netvisor_assets.netvisor.stream import BodyReader
+from netvisor_assets.netvisor.query import build_query
+from netvisor_assets.netvisor.stream import BodyReader, Watchdog
 from netvisor_assets.netvisor.xml import (
-    HELSINKI,
     Envelope,
     RecordPath,
     iter_records,
@@ -84,9 +81,6 @@ TIMEOUT_COOLDOWN_SECONDS = 30.0
 # A response larger than this is refused (ResponseTooLarge) rather than parsed into memory.
 MAX_RESPONSE_BYTES = 256 * 1024 * 1024
 CONNECT_TIMEOUT_SECONDS = 10.0
-# Characters that pass through httpx unchanged in a query value; anything else is
-# percent-encoded by us so the signed URL and the sent URL are the same string.
-_QUERY_SAFE = "-._~:,"
 _TIMESTAMP = re.compile(rb"<TimeStamp>\s*([^<]+?)\s*</TimeStamp>", re.IGNORECASE)
 _TIMESTAMP_WINDOW = 1024
 T = TypeVar("T")
@@ -105,64 +99,6 @@ class RawResponse:
     body: bytes | BodyReader
     transaction_id: str
     envelope: Envelope | None = None
-
-
-@dataclass(frozen=True)
-class ConnectionCheck:
-    """Outcome of `check_connection`, written for a person setting up credentials."""
-
-    ok: bool
-    problem: Literal["none", "authentication_failed", "service_access", "unavailable", "other"]
-    message: str
-    hint: str
-
-    def __str__(self) -> str:
-        return self.message if self.ok else f"{self.message} Hint: {self.hint}"
-
-
-def format_param(value: Param) -> str:
-    """Query value as Netvisor expects it: ISO dates, `T`-separated local datetimes, 1/0."""
-    if isinstance(value, bool):
-        return "1" if value else "0"
-    if isinstance(value, dt.datetime):
-        local = value.astimezone(HELSINKI) if value.tzinfo else value
-        return local.strftime("%Y-%m-%dT%H:%M:%S")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return urllib.parse.quote(str(value), safe=_QUERY_SAFE)
-
-
-def build_query(params: Mapping[str, Param] | None) -> str:
-    """`k=v&k=v` in the given order, None values left out, no encoding of safe values."""
-    if not params:
-        return ""
-    return "&".join(f"{k}={format_param(v)}" for k, v in params.items() if v is not None)
-
-
-class _Watchdog:
-    """Shuts a response's socket at the deadline, so a read blocked on a stalled body ends.
-
-    Without a socket (a test transport) the deadline is still checked between chunks.
-    """
-
-    def __init__(self, response: httpx.Response, deadline: float) -> None:
-        self.fired = False
-        stream = response.extensions.get("network_stream")
-        self._socket = stream.get_extra_info("socket") if stream is not None else None
-        self._timer: threading.Timer | None = None
-        if self._socket is not None:
-            self._timer = threading.Timer(max(deadline - time.monotonic(), 0.0), self._fire)
-            self._timer.daemon = True
-            self._timer.start()
-
-    def _fire(self) -> None:
-        self.fired = True
-        with contextlib.suppress(OSError):
-            self._socket.shutdown(socket.SHUT_RDWR)
-
-    def cancel(self) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
 
 
 def _is_retryable(exc: BaseException) -> bool:
@@ -426,7 +362,7 @@ class NetvisorClient:
         started: float,
     ) -> T:
         with self._http.stream("GET", url, headers=headers) as response:
-            watchdog = _Watchdog(response, deadline)
+            watchdog = Watchdog(response, deadline)
             reader = BodyReader(
                 response.iter_bytes(),
                 resource=resource,
@@ -578,51 +514,5 @@ class NetvisorClient:
     # ------------------------------------------------------------------------- setup
 
     def check_connection(self, attempts: int = 2) -> ConnectionCheck:
-        """Ask customerlist.nv (the resource every integration is granted) and explain the
-        outcome for a person: wrong keys, missing rights or an unreachable host.
-
-        Few attempts by default: a person is waiting for the answer.
-        """
-        today = dt.datetime.now(HELSINKI).date()
-        try:
-            # Changed-since today keeps the answer small whatever the company's size.
-            self.request("customerlist.nv", {"changedsince": today}, max_attempts=attempts)
-        except AuthenticationFailed as exc:
-            return ConnectionCheck(
-                False,
-                "authentication_failed",
-                f"Netvisor rejected the credentials: {exc.message}",
-                "check NETVISOR_CUSTOMER_ID/CUSTOMER_KEY (Netvisor: Company > API identifiers), "
-                "the partner id/key, the organisation id and the server clock; test keys only "
-                "work on isvapi.netvisor.fi, production keys on integration.netvisor.fi.",
-            )
-        except ServiceAccessError as exc:
-            return ConnectionCheck(
-                False,
-                "service_access",
-                f"The credentials work but lack rights: {exc.message}",
-                "a Netvisor admin must grant the integration access to the interface "
-                "resources (at least customerlist.nv) and the API user must keep its rights.",
-            )
-        except NetvisorUnavailable as exc:
-            return ConnectionCheck(
-                False,
-                "unavailable",
-                f"Netvisor at {self.base_url} is unreachable: {exc.message}",
-                "check NETVISOR_BASE_URL, DNS and firewall; for the local demo start the "
-                "simulator (python -m netvisor_assets.simulator).",
-            )
-        except NetvisorError as exc:
-            return ConnectionCheck(
-                False,
-                "other",
-                f"Netvisor answered with an error: {exc}",
-                "retry later; if it persists, send the message to Netvisor support.",
-            )
-        return ConnectionCheck(
-            True,
-            "none",
-            f"Connected to Netvisor at {self.base_url} as organisation "
-            f"{self._credentials.organisation_id}.",
-            "",
-        )
+        """Ask customerlist.nv and explain the outcome for a person (`connection.py`)."""
+        return check_connection(self, attempts)

@@ -8,8 +8,8 @@ is a plain dict that removes all of that:
 - keys are element local names lower-cased (`NetvisorKey` and `Netvisorkey` -> `netvisorkey`);
 - a leaf element becomes a typed value: `int`, `decimal.Decimal`, `datetime.date`,
   `datetime.datetime` (timezone-aware, Europe/Helsinki), `bool` or `str`; an empty element
-  (`<CustomerCode/>`) becomes None. The type comes from `FIELD_TYPES` by key; unknown keys are
-  kept as stripped strings, so every field the API gives survives;
+  (`<CustomerCode/>`) becomes None. The type comes from the table registry by key (`field_type`);
+  unknown keys are kept as stripped strings, so every field the API gives survives;
 - an attribute of a leaf becomes the key `<element>_<attribute>` (`InvoiceStatus status="open"`
   -> `invoicestatus_status`); attribute names are lower-cased with non-alphanumerics turned
   into `_` (`ISO-3166` -> `iso_3166`). `format="ansi"` only describes formatting and is dropped;
@@ -48,151 +48,22 @@ def attribute_key(element_key: str, attribute: str, *, leaf: bool) -> str:
 
 
 def field_type(key: str) -> FieldType:
-    """Type of a record key; unknown keys are strings."""
-    return FIELD_TYPES.get(key, "str")
+    """Type of a record key as the table registry declares it; unknown keys are strings.
+
+    The registry (`netvisor_assets.tables.FIELD_TYPES`: every column's type, plus the fields a
+    source declares that no column reads) is the one place a type is declared; the parser and
+    the simulator both read it here. Loaded on first use, since the registry itself builds on
+    this package.
+    """
+    global _TYPES
+    if _TYPES is None:
+        from netvisor_assets.tables import FIELD_TYPES
+
+        _TYPES = FIELD_TYPES
+    return _TYPES.get(key, "str")
 
 
-_INT = [
-    "netvisorkey",
-    "salesinvoicenetvisorkey",
-    "purchaseinvoicenetvisorkey",
-    "customernetvisorkey",
-    "customergroupnetvisorkey",
-    "customergroupid",
-    "productnetvisorkey",
-    "vendornetvisorkey",
-    "invoicingcustomernetvisorkey",
-    "linkedsourcenetvisorkey",
-    "fathernetvisorkey",
-    "fatherid",
-    "vouchernumber",
-    "voucherkey",
-    "invoicekey",
-    "voucherid",
-    "level",
-    "sort",
-    "endsort",
-    "linktype",
-    "netdays",
-    "discountdays",
-    "paymenttermnetdays",
-    "paymenttermcashdiscountdays",
-    "dimensionnamenetvisorkey",
-    "dimensiondetailnetvisorkey",
-    "accountingsuggestionbookkeepingaccountnetvisorkey",
-    "vouchernetvisorkey",
-    "voucherlinenetvisorkey",
-    "paymentsource",
-    "productgroupid",
-    "creditedinvoicenetvisorkey",
-    "invoicevoucher_netvisorkey",
-    "accountdimension_netvisorkey",
-    "taxhandlingclause_netvisorkey",
-    "defaultpaymentterm",
-]
-_DECIMAL = [
-    "linesum",
-    "linenetsum",
-    "vatpercent",
-    "vatsum",
-    "sum",
-    "invoicesum",
-    "opensum",
-    "payments",
-    "amount",
-    "unitprice",
-    "unitgrossprice",
-    "purchaseprice",
-    "inventoryamount",
-    "inventorymidprice",
-    "inventoryvalue",
-    "inventoryreservedamount",
-    "inventoryorderedamount",
-    "salesinvoiceamount",
-    "salesinvoiceamount_currencyrate",
-    "foreigncurrencyamount",
-    "salesinvoicecollectioncost",
-    "productunitprice",
-    "productpurchaseprice",
-    "productvatpercentage",
-    "salesinvoiceproductlinequantity",
-    "salesinvoiceproductlinediscountpercentage",
-    "salesinvoiceproductlinevatsum",
-    "salesinvoiceproductlinesum",
-    "provisionpercentage",
-    "purchaseinvoiceamount",
-    "purchaseinvoicepaidamount",
-    "orderedamount",
-    "deliveredamount",
-    "discountpercentage",
-    "debet",
-    "kredit",
-    "balance",
-    "balancelimit",
-    "discountpercent",
-    "paymenttermcashdiscount",
-    "homecurrencysum",
-    "foreigncurrencysum",
-    "defaultvatpercent",
-    "unitweight",
-    "comissionpercentage",
-    "invoicecurrencysum",
-    "opencurrencysum",
-    "freightrate",
-]
-_DATE = [
-    "invoicedate",
-    "invoiceduedate",
-    "salesinvoicedate",
-    "salesinvoiceeventdate",
-    "salesinvoicevaluedate",
-    "salesinvoicedeliverydate",
-    "salesinvoiceduedate",
-    "purchaseinvoicedate",
-    "purchaseinvoiceeventdate",
-    "purchaseinvoicedeliverydate",
-    "purchaseinvoiceduedate",
-    "purchaseinvoicevaluedate",
-    "voucherdate",
-    "date",
-    "begindate",
-    "enddate",
-    "accountingperiodlockdate",
-    "vatperiodlockdate",
-    "purchaselockdate",
-    "orderdate",
-    "deliverydate",
-    "activityperiodstart",
-    "activityperiodend",
-]
-_DATETIME = ["lastmodifiedtimestamp", "deletedate", "timestamp"]
-_BOOL = [
-    "isactive",
-    "iscumulative",
-    "isdefault",
-    "ishidden",
-    "isnaturalnegative",
-    "isprivatecustomer",
-    "issalesproduct",
-    "isaccounted",
-    "ispurchaseinvoicevendorbankaccountdeleted",
-    "ispurchaseinvoicevendorbankaccountfromseparegion",
-    "matchpartialpaymentsbydefault",
-    "ispartialvatreducedprivileged",
-    "usecreditorreferencenumber",
-    "euStandardfinvoice",
-    "incollectionprohibition",
-    "isincollection",
-    "invoicestatus_isincollection",
-]
-
-FIELD_TYPES: dict[str, FieldType] = {
-    **{k: "int" for k in _INT},
-    **{k: "decimal" for k in _DECIMAL},
-    **{k: "date" for k in _DATE},
-    **{k: "datetime" for k in _DATETIME},
-    **{k.lower(): "bool" for k in _BOOL},
-}
+_TYPES: dict[str, FieldType] | None = None
 
 # (parent, child): the child is always a list under that parent.
 REPEATED: frozenset[tuple[str, str]] = frozenset(

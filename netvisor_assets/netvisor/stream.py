@@ -21,11 +21,18 @@ read for its `<Status>` text, and the envelope's TimeStamp found without a secon
 from __future__ import annotations
 
 import codecs
+import contextlib
 import re
+import socket
+import threading
 import time
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from netvisor_assets.netvisor.errors import DeadlineExceeded, EncodingMismatch, ResponseTooLarge
+
+if TYPE_CHECKING:
+    import httpx
 
 PREFIX_BYTES = 64 * 1024
 _DECLARATION = re.compile(rb"^(\xef\xbb\xbf)?\s*<\?xml[^>]*?\?>", re.DOTALL)
@@ -208,3 +215,29 @@ def _starts_utf8(data: bytes) -> bool:
     except UnicodeDecodeError:
         return False
     return True
+
+
+class Watchdog:
+    """Shuts a response's socket at the deadline, so a read blocked on a stalled body ends.
+
+    Without a socket (a test transport) the deadline is still checked between chunks.
+    """
+
+    def __init__(self, response: httpx.Response, deadline: float) -> None:
+        self.fired = False
+        stream = response.extensions.get("network_stream")
+        self._socket = stream.get_extra_info("socket") if stream is not None else None
+        self._timer: threading.Timer | None = None
+        if self._socket is not None:
+            self._timer = threading.Timer(max(deadline - time.monotonic(), 0.0), self._fire)
+            self._timer.daemon = True
+            self._timer.start()
+
+    def _fire(self) -> None:
+        self.fired = True
+        with contextlib.suppress(OSError):
+            self._socket.shutdown(socket.SHUT_RDWR)
+
+    def cancel(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()

@@ -9,9 +9,9 @@ followed by a second `Status` holding `CODE :: message`. An error body is not al
 well-formed XML (a test-environment MAC failure echoed raw `&` characters), so a failed parse
 falls back to a regular expression over `<Status>` before declaring the body malformed.
 
-Values are coerced by the type `fields.FIELD_TYPES` declares for their key. A value that does
-not fit its type raises `UnexpectedValue` naming the element: a response the parser does not
-understand never becomes rows.
+Values are coerced by the type the table registry declares for their key (`fields.field_type`).
+A value that does not fit its type raises `UnexpectedValue` naming the element: a response the
+parser does not understand never becomes rows.
 """
 
 from __future__ import annotations

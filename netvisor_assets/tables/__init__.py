@@ -7,6 +7,7 @@ README's table reference are all derived from `SOURCES` (docs/ARCHITECTURE.md: "
 
 from __future__ import annotations
 
+from netvisor_assets.netvisor.fields import FieldType
 from netvisor_assets.tables import ledger, partners, purchases, reference, sales
 from netvisor_assets.tables.schema import SYSTEM_COLUMNS, Column, SyncMode, Table
 from netvisor_assets.tables.source import Source
@@ -16,6 +17,26 @@ from netvisor_assets.tables.source import Source
 FAMILIES = (ledger, sales, purchases, partners, reference)
 SOURCES: tuple[Source, ...] = tuple(src for family in FAMILIES for src in family.SOURCES)
 
+# deleted*.nv answers share one shape whatever the source.
+_DELETION_FIELD_TYPES: dict[str, FieldType] = {
+    "netvisorkey": "int",
+    "deletedate": "datetime",
+    "timestamp": "datetime",
+}
+
+
+def _field_types() -> dict[str, FieldType]:
+    types = dict(_DELETION_FIELD_TYPES)
+    for source in SOURCES:
+        for key, kind in source.record_types().items():
+            if types.setdefault(key, kind) != kind:
+                raise ValueError(f"record field {key!r} is typed {types[key]} and {kind}")
+    return types
+
+
+# The parser's types, by record key: the registry is the one place a field's type is declared
+# (`netvisor_assets.netvisor.fields.field_type` reads this).
+FIELD_TYPES: dict[str, FieldType] = _field_types()
 TABLES: dict[str, Table] = {table.name: table for src in SOURCES for table in src.tables}
 SOURCE_OF_TABLE: dict[str, Source] = {t.name: src for src in SOURCES for t in src.tables}
 
@@ -38,6 +59,7 @@ def get_source(name: str) -> Source:
 
 __all__ = [
     "FAMILIES",
+    "FIELD_TYPES",
     "SOURCES",
     "SOURCE_OF_TABLE",
     "SYSTEM_COLUMNS",

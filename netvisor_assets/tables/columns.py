@@ -1,9 +1,9 @@
 """A compact way to declare columns, and the generic record -> row conversion.
 
 A column is declared by the Netvisor element path it comes from (`Group/Element`, or
-`Element@attribute` for an attribute); its lower snake case name and its warehouse type are
-derived from that path and from the record format's field types, so a table entry stays one
-line per column and can never disagree with what the parser produces.
+`Element@attribute` for an attribute) and its warehouse type (STRING unless said); its lower
+snake case name is derived from the path. The column's type is also what the parser coerces
+that element to (`netvisor_assets.tables.FIELD_TYPES`), so the two can never disagree.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-from netvisor_assets.netvisor.fields import field_type, normalise_name
+from netvisor_assets.netvisor.fields import normalise_name
 from netvisor_assets.tables.schema import Column, WarehouseType
 
 _WAREHOUSE_TYPES: dict[str, WarehouseType] = {
@@ -56,7 +56,7 @@ def c(
     description: str | None = None,
     *,
     personal: bool = False,
-    type: WarehouseType | None = None,  # noqa: A002 - mirrors Column.type
+    type: WarehouseType = "STRING",  # noqa: A002 - mirrors Column.type
     allowed: tuple[str, ...] = (),
     minimum: int | None = None,
     maximum: int | None = None,
@@ -67,8 +67,6 @@ def c(
     if name is None:
         element, _, attribute = path.rpartition("/")[2].partition("@")
         name = snake(element) + (f"_{snake(attribute)}" if attribute else "")
-    if type is None:
-        type = _WAREHOUSE_TYPES[field_type(source.rsplit(".", 1)[-1])]
     if description is None:
         description = f"Netvisor element `{path}`."
     return Column(

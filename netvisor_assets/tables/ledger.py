@@ -20,7 +20,7 @@ VOUCHERS = Table(
     mode=SyncMode.PARTITIONED,
     partition_column="voucher_date",
     columns=(
-        c("NetvisorKey", "voucher_key", "Netvisor key of the voucher."),
+        c("NetvisorKey", "voucher_key", "Netvisor key of the voucher.", type="INT64"),
         c(
             "@status",
             "status",
@@ -28,11 +28,26 @@ VOUCHERS = Table(
             type="STRING",
             allowed=VOUCHER_STATUSES,
         ),
-        c("VoucherDate", "voucher_date", "Accounting date of the voucher (partition)."),
-        c("VoucherNumber", "voucher_number", "Voucher number within its voucher class."),
+        c(
+            "VoucherDate",
+            "voucher_date",
+            "Accounting date of the voucher (partition).",
+            type="DATE",
+        ),
+        c(
+            "VoucherNumber",
+            "voucher_number",
+            "Voucher number within its voucher class.",
+            type="INT64",
+        ),
         c("VoucherDescription", "voucher_description", "Free text of the voucher."),
         c("VoucherClass", "voucher_class", "Voucher type, e.g. 'MY Myyntilasku'."),
-        c("LinkedSourceNetvisorKey", "linked_source_key", "Key of the invoice it posts."),
+        c(
+            "LinkedSourceNetvisorKey",
+            "linked_source_key",
+            "Key of the invoice it posts.",
+            type="INT64",
+        ),
         c("LinkedSourceNetvisorKey@type", "linked_source_type", "salesinvoice or purchaseinvoice."),
         c("VoucherNetvisorURI", "voucher_uri", "Link to the voucher in Netvisor."),
     ),
@@ -49,6 +64,7 @@ VOUCHER_LINES = Table(
             "NetvisorKey",
             "voucher_line_key",
             "Netvisor key of the voucher line (absent in older responses).",
+            type="INT64",
         ),
         computed("voucher_key", "INT64", "Voucher the line belongs to."),
         computed("voucher_date", "DATE", "Accounting date of the voucher (partition)."),
@@ -62,12 +78,29 @@ VOUCHER_LINES = Table(
             type="STRING",
             allowed=VOUCHER_STATUSES,
         ),
-        c("LineSum", "line_sum", "Signed amount in EUR: debit positive, credit negative."),
+        c(
+            "LineSum",
+            "line_sum",
+            "Signed amount in EUR: debit positive, credit negative.",
+            type="NUMERIC",
+        ),
         c("Description", "description", "Free text of the line."),
         c("AccountNumber", "account_number", "Account posted to."),
-        c("VatPercent", "vat_percent", "VAT rate of the posting.", minimum=0, maximum=100),
+        c(
+            "VatPercent",
+            "vat_percent",
+            "VAT rate of the posting.",
+            minimum=0,
+            maximum=100,
+            type="NUMERIC",
+        ),
         c("VatCode", "vat_code", "VAT code ('-' for none)."),
-        c("AccountDimension@netvisorkey", "account_dimension_key", "Account dimension key."),
+        c(
+            "AccountDimension@netvisorkey",
+            "account_dimension_key",
+            "Account dimension key.",
+            type="INT64",
+        ),
         c(
             "Dimension",
             "dimensions",
@@ -114,6 +147,10 @@ VOUCHER_SOURCE = document_source(
     deleted_kind="vouchers",
     follows_period_locks=True,
     reconciled_by_listing=True,
+    field_types={
+        "vouchernetvisorkey": "int",
+        "voucherlinenetvisorkey": "int",
+    },
 )
 
 ACCOUNT_BALANCES = Table(
@@ -124,11 +161,16 @@ ACCOUNT_BALANCES = Table(
     mode=SyncMode.PARTITIONED,
     partition_column="balance_date",
     columns=(
-        c("NetvisorKey", "account_key", "Netvisor key of the account."),
-        c("Date", "balance_date", "Day whose closing balance this is (partition)."),
-        c("Debet", "debit", "Sum of debit postings up to and including the day."),
-        c("Kredit", "credit", "Sum of credit postings up to and including the day."),
-        c("Balance", "balance", "Debit minus credit."),
+        c("NetvisorKey", "account_key", "Netvisor key of the account.", type="INT64"),
+        c("Date", "balance_date", "Day whose closing balance this is (partition).", type="DATE"),
+        c("Debet", "debit", "Sum of debit postings up to and including the day.", type="NUMERIC"),
+        c(
+            "Kredit",
+            "credit",
+            "Sum of credit postings up to and including the day.",
+            type="NUMERIC",
+        ),
+        c("Balance", "balance", "Debit minus credit.", type="NUMERIC"),
     ),
 )
 

@@ -16,17 +16,22 @@ ACCOUNTS = Table(
     primary_key=("account_key",),
     mode=SyncMode.FULL_REFRESH,
     columns=(
-        c("NetvisorKey", "account_key", "Netvisor key of the account or group."),
+        c("NetvisorKey", "account_key", "Netvisor key of the account or group.", type="INT64"),
         c("Number", "account_number", "Account number (empty for groups)."),
         c("Name", "name", "Account name."),
         c("ForeignName", "foreign_names", "Names in other languages as JSON.", type="STRING"),
         c("AccountType", "account_type", "account or accountgroup."),
-        c("FatherNetvisorKey", "parent_key", "Parent group's key (0 = root)."),
-        c("IsActive", "is_active", "Whether the account is in use."),
-        c("IsCumulative", "is_cumulative", "Balance-sheet style (balance carried forward)."),
-        c("Sort", "sort", "Sort position."),
-        c("EndSort", "end_sort", "Sort position of the group's end."),
-        c("IsNaturalNegative", "is_natural_negative", "Credit-natured account."),
+        c("FatherNetvisorKey", "parent_key", "Parent group's key (0 = root).", type="INT64"),
+        c("IsActive", "is_active", "Whether the account is in use.", type="BOOL"),
+        c(
+            "IsCumulative",
+            "is_cumulative",
+            "Balance-sheet style (balance carried forward).",
+            type="BOOL",
+        ),
+        c("Sort", "sort", "Sort position.", type="INT64"),
+        c("EndSort", "end_sort", "Sort position of the group's end.", type="INT64"),
+        c("IsNaturalNegative", "is_natural_negative", "Credit-natured account.", type="BOOL"),
     ),
 )
 
@@ -41,17 +46,17 @@ DIMENSIONS = Table(
         computed("dimension_name", "STRING", "Dimension, e.g. 'Kustannuspaikka'."),
         computed("dimension_is_hidden", "BOOL", "Whether the dimension is hidden."),
         computed("dimension_link_type", "INT64", "Dimension link type."),
-        c("Netvisorkey", "dimension_item_key", "Netvisor key of the item."),
+        c("Netvisorkey", "dimension_item_key", "Netvisor key of the item.", type="INT64"),
         c("Name", "item_name", "Item name (code and label when a code exists)."),
         c("Code", "item_code", "Item code."),
         c("Label", "item_label", "Item label."),
-        c("IsHidden", "item_is_hidden", "Whether the item is hidden."),
-        c("Level", "level", "Depth in the item tree, from 1."),
-        c("Sort", "sort", "Sort position."),
-        c("EndSort", "end_sort", "Sort position of the subtree's end."),
-        c("FatherID", "parent_item_key", "Parent item (0 = top)."),
-        c("ActivityPeriodStart", "active_from", "First day the item can be used."),
-        c("ActivityPeriodEnd", "active_until", "Last day the item can be used."),
+        c("IsHidden", "item_is_hidden", "Whether the item is hidden.", type="BOOL"),
+        c("Level", "level", "Depth in the item tree, from 1.", type="INT64"),
+        c("Sort", "sort", "Sort position.", type="INT64"),
+        c("EndSort", "end_sort", "Sort position of the subtree's end.", type="INT64"),
+        c("FatherID", "parent_item_key", "Parent item (0 = top).", type="INT64"),
+        c("ActivityPeriodStart", "active_from", "First day the item can be used.", type="DATE"),
+        c("ActivityPeriodEnd", "active_until", "Last day the item can be used.", type="DATE"),
     ),
 )
 
@@ -78,26 +83,29 @@ ACCOUNTING_PERIODS = Table(
     primary_key=("period_key",),
     mode=SyncMode.FULL_REFRESH,
     columns=(
-        c("NetvisorKey", "period_key", "Netvisor key of the period."),
+        c("NetvisorKey", "period_key", "Netvisor key of the period.", type="INT64"),
         c("Name", "name", "Period name."),
-        c("BeginDate", "begin_date", "First day."),
-        c("EndDate", "end_date", "Last day."),
+        c("BeginDate", "begin_date", "First day.", type="DATE"),
+        c("EndDate", "end_date", "Last day.", type="DATE"),
         # The company's locks, repeated on every period row (accountingperiodlist.nv gives one
         # set per company): nothing dated on or before them may change any more.
         c(
             "Locks/AccountingPeriodLockDate",
             "accounting_period_lock_date",
             "Bookkeeping is locked up to and including this day.",
+            type="DATE",
         ),
         c(
             "Locks/VatPeriodLockDate",
             "vat_period_lock_date",
             "VAT periods are locked (filed) up to and including this day.",
+            type="DATE",
         ),
         c(
             "Locks/PurchaseLockDate",
             "purchase_lock_date",
             "Purchase invoices are locked up to and including this day.",
+            type="DATE",
         ),
     ),
 )
@@ -130,7 +138,7 @@ VOUCHER_TYPES = Table(
     primary_key=("voucher_type_key",),
     mode=SyncMode.FULL_REFRESH,
     columns=(
-        c("NetvisorKey", "voucher_type_key", "Netvisor key of the voucher type."),
+        c("NetvisorKey", "voucher_type_key", "Netvisor key of the voucher type.", type="INT64"),
         c("Abbreviation", "abbreviation", "Abbreviation, e.g. MY."),
         c("Name", "name", "Name."),
         c("ForeignName", "foreign_names", "Names in other languages as JSON.", type="STRING"),
@@ -144,13 +152,18 @@ PAYMENT_TERMS = Table(
     primary_key=("payment_term_key",),
     mode=SyncMode.FULL_REFRESH,
     columns=(
-        c("NetvisorKey", "payment_term_key", "Netvisor key of the payment term."),
+        c("NetvisorKey", "payment_term_key", "Netvisor key of the payment term.", type="INT64"),
         c("Name", "name", "Name."),
         c("Description", "description", "Description."),
-        c("NetDays", "net_days", "Days to pay net."),
-        c("DiscountDays", "discount_days", "Days within which the cash discount applies."),
-        c("DiscountPercent", "discount_percent", "Cash discount percent."),
-        c("IsDefault", "is_default", "Whether it is the default term."),
+        c("NetDays", "net_days", "Days to pay net.", type="INT64"),
+        c(
+            "DiscountDays",
+            "discount_days",
+            "Days within which the cash discount applies.",
+            type="INT64",
+        ),
+        c("DiscountPercent", "discount_percent", "Cash discount percent.", type="NUMERIC"),
+        c("IsDefault", "is_default", "Whether it is the default term.", type="BOOL"),
     ),
 )
 
@@ -206,6 +219,9 @@ DIMENSION_SOURCE = Source(
         {"netvisorkey", "name", "ishidden", "linktype"}
         | {f"dimensiondetails.dimensiondetail.{c.source}" for c in DIMENSIONS.columns if c.source}
     ),
+    field_types={
+        "linktype": "int",
+    },
 )
 DEFAULT_ACCOUNT_SOURCE = Source(
     "default_accounts",

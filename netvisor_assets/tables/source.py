@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 
 from netvisor_assets.netvisor import paging
 from netvisor_assets.netvisor.endpoints import Endpoint
+from netvisor_assets.netvisor.fields import FieldType
 from netvisor_assets.tables.columns import as_list, pick, row
 from netvisor_assets.tables.schema import Column, SyncMode, Table
 
@@ -22,6 +23,17 @@ if TYPE_CHECKING:
     from netvisor_assets.netvisor.client import NetvisorClient
 
 Records = list[dict[str, Any]]
+# The parser's value type of each warehouse type (JSON columns hold groups: their leaves are
+# typed by their own keys).
+PARSER_TYPES: dict[str, FieldType] = {
+    "INT64": "int",
+    "NUMERIC": "decimal",
+    "DATE": "date",
+    "TIMESTAMP": "datetime",
+    "BOOL": "bool",
+    "STRING": "str",
+    "JSON": "str",
+}
 Change = tuple[int, "dt.date | None"]
 Rows = dict[str, list[dict[str, Any]]]
 
@@ -69,6 +81,19 @@ class Source:
     # source whose changed days move this one.
     rerun: Rerun = Rerun.CHANGED_DAYS
     moved_by: str | None = None
+    # Types of record fields no column reads but that matter: list-row fields the client reads
+    # (a document's date), fields inside JSON columns, list rows kept under `list`.
+    field_types: Mapping[str, FieldType] = field(default_factory=dict)
+
+    def record_types(self) -> dict[str, FieldType]:
+        """Every typed record key of this source: its columns' leaves and `field_types`."""
+        types = {
+            col.source.rsplit(".", 1)[-1]: PARSER_TYPES[col.type]
+            for table in self.tables
+            for col in table.columns
+            if col.source is not None and PARSER_TYPES[col.type] != "str"
+        }
+        return {**types, **self.field_types}
 
     def fetch_window(self, client: NetvisorClient, first: dt.date, last: dt.date) -> Records:
         """Records whose document date lies in [first, last] (inclusive)."""
