@@ -27,58 +27,64 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
-import decimal
-import math
-import re
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Literal
 
-import numpy as np
 import pandas as pd
-import pyarrow as pa
 
-from netvisor_assets.tables.schema import (
-    NUMERIC_PRECISION,
-    NUMERIC_SCALE,
-    SYSTEM_COLUMNS,
-    Column,
-    SyncMode,
-    Table,
-    WarehouseType,
+from netvisor_assets.tables.schema import SYSTEM_COLUMNS, Table
+
+# Re-exported: the contract's names have always been importable from `warehouse.base`.
+from netvisor_assets.warehouse.errors import FrameError, SchemaConflictError, WarehouseError
+from netvisor_assets.warehouse.prepare import (
+    ARROW_TYPES,
+    arrow_to_frame,
+    check_window,
+    key_columns,
+    key_frame,
+    prepare_frame,
+    to_arrow,
+)
+from netvisor_assets.warehouse.sql import (
+    IDENTIFIER,
+    check_identifier,
+    check_table,
+    check_where,
+    normalise_type,
+    plan_new_columns,
 )
 
-# Lower case, starts with a letter or underscore, short enough for BigQuery and DuckDB alike.
-IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,127}$")
+__all__ = [
+    "ARROW_TYPES",
+    "IDENTIFIER",
+    "STAGE_BATCH_ROWS",
+    "STAGING_PREFIX",
+    "SYSTEM_COLUMN_NAMES",
+    "FrameError",
+    "Load",
+    "LoadMode",
+    "SchemaConflictError",
+    "Target",
+    "Warehouse",
+    "WarehouseError",
+    "WriteResult",
+    "arrow_to_frame",
+    "check_identifier",
+    "check_table",
+    "check_where",
+    "check_window",
+    "key_columns",
+    "key_frame",
+    "normalise_type",
+    "plan_new_columns",
+    "prepare_frame",
+    "to_arrow",
+]
+
 # Staging tables share this prefix so `drop_all` and the expiry cover leftovers of killed runs.
 STAGING_PREFIX = "_staging_"
 SYSTEM_COLUMN_NAMES: tuple[str, ...] = tuple(c.name for c in SYSTEM_COLUMNS)
-
-_QUANTUM = decimal.Decimal(1).scaleb(-NUMERIC_SCALE)
-_MAX_INTEGER_DIGITS = NUMERIC_PRECISION - NUMERIC_SCALE
-# Integers beyond 2**53 are not exact in a float64 column that pandas made from ints + None.
-_MAX_EXACT_FLOAT_INT = 2**53
-
-ARROW_TYPES: dict[str, pa.DataType] = {
-    "STRING": pa.string(),
-    "INT64": pa.int64(),
-    "NUMERIC": pa.decimal128(NUMERIC_PRECISION, NUMERIC_SCALE),
-    "DATE": pa.date32(),
-    "TIMESTAMP": pa.timestamp("us", tz="UTC"),
-    "BOOL": pa.bool_(),
-}
-
-
-class WarehouseError(Exception):
-    """A write or read the warehouse refused; nothing was changed."""
-
-
-class FrameError(WarehouseError, ValueError):
-    """The frame does not fit the table (columns, types, keys, window); nothing was written."""
-
-
-class SchemaConflictError(WarehouseError):
-    """The stored table disagrees with the registry in a way a load must not paper over."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -190,345 +196,6 @@ class Load(ABC):
         """Apply every target in one transaction; the results by table name."""
 
 
-def check_identifier(name: str, what: str = "identifier") -> str:
-    """Return `name` if it is a safe SQL identifier; identifiers are spliced into SQL text."""
-    if not isinstance(name, str) or not IDENTIFIER.match(name):
-        raise WarehouseError(
-            f"invalid {what} {name!r}: use lower-case letters, digits and underscores "
-            "(starting with a letter or underscore, at most 128 characters)"
-        )
-    return name
-
-
-def check_table(table: Table) -> None:
-    """Validate every identifier of a table before any SQL is built from it."""
-    check_identifier(table.name, "table name")
-    for col in table.all_columns:
-        check_identifier(col.name, f"column name in table {table.name}")
-
-
-def _is_null(value: Any) -> bool:
-    if value is None or value is pd.NA or value is pd.NaT:
-        return True
-    # A float NaN is how pandas marks a missing value; a Decimal NaN is a broken amount and
-    # is left to the NUMERIC check to refuse.
-    return isinstance(value, float | np.floating) and math.isnan(value)
-
-
-def _numeric(value: Any, where: str) -> decimal.Decimal:
-    if isinstance(value, bool | np.bool_):
-        raise FrameError(f"{where}: boolean {value!r} in a NUMERIC column")
-    if isinstance(value, int | np.integer):
-        value = decimal.Decimal(int(value))
-    if isinstance(value, float | np.floating):
-        raise FrameError(
-            f"{where}: float {value!r} in a NUMERIC column; money must be decimal.Decimal "
-            "(a float has already lost the exact amount)"
-        )
-    if not isinstance(value, decimal.Decimal):
-        raise FrameError(f"{where}: {type(value).__name__} {value!r} in a NUMERIC column")
-    if not value.is_finite():
-        raise FrameError(f"{where}: {value!r} is not a finite amount")
-    try:
-        exact = value.quantize(_QUANTUM, context=decimal.Context(prec=80))
-    except decimal.InvalidOperation as exc:
-        raise FrameError(f"{where}: {value!r} cannot be stored as NUMERIC") from exc
-    if exact != value:
-        raise FrameError(
-            f"{where}: {value} has more than {NUMERIC_SCALE} decimal places; NUMERIC keeps "
-            f"{NUMERIC_SCALE} and this value would be rounded"
-        )
-    if exact.adjusted() >= _MAX_INTEGER_DIGITS:
-        raise FrameError(
-            f"{where}: {value} has more than {_MAX_INTEGER_DIGITS} integer digits (NUMERIC limit)"
-        )
-    return exact
-
-
-def _date(value: Any, where: str) -> dt.date:
-    if isinstance(value, pd.Timestamp | dt.datetime):
-        # A midnight timestamp is how pandas stores dates in datetime64 columns; anything
-        # else would drop the time of day, which is never what a DATE column means.
-        if value.tzinfo is None and value.time() == dt.time(0):
-            return value.date()
-        raise FrameError(f"{where}: timestamp {value!r} in a DATE column")
-    if isinstance(value, dt.date):
-        return value
-    raise FrameError(f"{where}: {type(value).__name__} {value!r} in a DATE column")
-
-
-def _timestamp(value: Any, where: str) -> pd.Timestamp:
-    if isinstance(value, dt.datetime | pd.Timestamp):
-        if value.tzinfo is None:
-            raise FrameError(
-                f"{where}: naive timestamp {value!r}; TIMESTAMP values must carry a timezone"
-            )
-        # Both warehouses keep microseconds; nanoseconds would make the Arrow cast fail.
-        return pd.Timestamp(value).tz_convert("UTC").floor("us")
-    raise FrameError(f"{where}: {type(value).__name__} {value!r} in a TIMESTAMP column")
-
-
-def _int64(value: Any, where: str) -> int:
-    if isinstance(value, bool | np.bool_):
-        raise FrameError(f"{where}: boolean {value!r} in an INT64 column")
-    if isinstance(value, int | np.integer):
-        return int(value)
-    # pandas turns an int column with a missing value into float64: accept whole floats in
-    # the exactly representable range, refuse the rest.
-    if (
-        isinstance(value, float | np.floating)
-        and value.is_integer()
-        and abs(value) <= _MAX_EXACT_FLOAT_INT
-    ):
-        return int(value)
-    if isinstance(value, decimal.Decimal) and value.is_finite() and value == value.to_integral():
-        return int(value)
-    raise FrameError(f"{where}: {type(value).__name__} {value!r} in an INT64 column")
-
-
-def _bool(value: Any, where: str) -> bool:
-    if isinstance(value, bool | np.bool_):
-        return bool(value)
-    raise FrameError(f"{where}: {type(value).__name__} {value!r} in a BOOL column")
-
-
-def _string(value: Any, where: str) -> str:
-    if isinstance(value, str):
-        return value
-    raise FrameError(f"{where}: {type(value).__name__} {value!r} in a STRING column")
-
-
-_CONVERTERS = {
-    "NUMERIC": _numeric,
-    "DATE": _date,
-    "TIMESTAMP": _timestamp,
-    "INT64": _int64,
-    "BOOL": _bool,
-    "STRING": _string,
-}
-
-
-def _typed_series(values: list[Any], type_: WarehouseType) -> pd.Series:
-    """The canonical pandas form of a column, the same for every backend."""
-    if type_ == "TIMESTAMP":
-        return pd.Series(pd.to_datetime(pd.Series(values, dtype=object), utc=True))
-    if type_ == "INT64":
-        return pd.Series(values, dtype="Int64")
-    if type_ == "BOOL":
-        return pd.Series(values, dtype="boolean")
-    return pd.Series(values, dtype=object)
-
-
-def prepare_frame(table: Table, frame: pd.DataFrame) -> pd.DataFrame:
-    """Validate `frame` against `table` and return it in canonical types, columns in table order.
-
-    Raises FrameError (nothing written yet) for missing or unknown columns, a value that does
-    not fit its column type, a NULL key, or two different rows with the same key.
-    """
-    check_table(table)
-    if not isinstance(frame, pd.DataFrame):
-        raise FrameError(f"table {table.name}: expected a pandas DataFrame, got {type(frame)}")
-    names = [c.name for c in table.all_columns]
-    given = [str(c) for c in frame.columns]
-    if len(set(given)) != len(given):
-        raise FrameError(f"table {table.name}: duplicate column names in the frame")
-    missing = [n for n in names if n not in given]
-    unknown = [g for g in given if g not in names]
-    if missing or unknown:
-        raise FrameError(
-            f"table {table.name}: frame columns do not match the table "
-            f"(missing {missing}, unknown {unknown}); narrow the table with "
-            "Table.with_columns(...) and add the system columns _synced_at and _run_id"
-        )
-    out: dict[str, pd.Series] = {}
-    for col in table.all_columns:
-        convert = _CONVERTERS[col.type]
-        where = f"table {table.name}, column {col.name}"
-        values = [
-            None if _is_null(v) else convert(v, f"{where}, row {i}")
-            for i, v in enumerate(frame[col.name].tolist())
-        ]
-        out[col.name] = _typed_series(values, col.type)
-    result = pd.DataFrame(out, columns=names)
-    result.index = pd.RangeIndex(len(result))
-    if len(result):
-        for key in table.primary_key:
-            if result[key].isna().any():
-                raise FrameError(f"table {table.name}: NULL in primary key column {key}")
-        if table.partition_column and result[table.partition_column].isna().any():
-            raise FrameError(
-                f"table {table.name}: NULL in partition column {table.partition_column}"
-            )
-        result = _deduplicate(table, result)
-    return result
-
-
-def _deduplicate(table: Table, frame: pd.DataFrame) -> pd.DataFrame:
-    data_columns = list(table.column_names)
-    # Decimals compare by value (1.5 == 1.50), so identical bookings collapse regardless of
-    # the scale the parser produced; the system columns never make rows differ.
-    identical = frame.astype({c: object for c in data_columns}).duplicated(
-        subset=data_columns, keep="last"
-    )
-    frame = frame[~identical.to_numpy()].reset_index(drop=True)
-    if table.primary_key:
-        clash = frame.duplicated(subset=list(table.primary_key), keep=False)
-        if clash.any():
-            sample = frame.loc[clash, list(table.primary_key)].head(3).to_dict("records")
-            raise FrameError(
-                f"table {table.name}: {int(clash.sum())} rows share a primary key "
-                f"{table.primary_key} with different values, e.g. {sample}; "
-                "refusing to pick one"
-            )
-    return frame
-
-
-def check_window(table: Table, frame: pd.DataFrame, start: dt.date, end: dt.date) -> None:
-    """Raise unless the table is partitioned and every row lies in [start, end)."""
-    if table.partition_column is None or table.mode is not SyncMode.PARTITIONED:
-        raise FrameError(f"table {table.name} is not partitioned; use merge or replace_all")
-    for bound in (start, end):
-        if not isinstance(bound, dt.date) or isinstance(bound, dt.datetime):
-            raise FrameError(f"table {table.name}: window bounds must be dates, got {bound!r}")
-    if not start < end:
-        raise FrameError(f"table {table.name}: empty window [{start}, {end})")
-    if len(frame):
-        values = frame[table.partition_column]
-        outside = values[(values < start) | (values >= end)]
-        if len(outside):
-            raise FrameError(
-                f"table {table.name}: {len(outside)} rows have {table.partition_column} outside "
-                f"the window [{start}, {end}), e.g. {outside.iloc[0]}"
-            )
-
-
-def to_arrow(
-    table: Table, frame: pd.DataFrame, columns: Sequence[Column] | None = None
-) -> pa.Table:
-    """A prepared frame as an Arrow table with the exact warehouse types (decimal128(38, 9))."""
-    columns = table.all_columns if columns is None else columns
-    arrays = [
-        pa.array(
-            frame[col.name].astype(object).where(frame[col.name].notna(), None).tolist(),
-            type=ARROW_TYPES[col.type],
-        )
-        for col in columns
-    ]
-    return pa.Table.from_arrays(arrays, names=[c.name for c in columns])
-
-
-def arrow_to_frame(data: pa.Table, types: Mapping[str, str]) -> pd.DataFrame:
-    """Query results to pandas without ever passing money through float64.
-
-    NUMERIC and DATE become object columns of Decimal / date, TIMESTAMP becomes
-    datetime64[us, UTC], INT64 and BOOL become nullable `Int64` / `boolean`.
-    """
-    out: dict[str, pd.Series] = {}
-    for name in data.column_names:
-        column = data.column(name)
-        type_ = types.get(name)
-        if type_ is None:
-            type_ = _type_of_arrow(column.type)
-        if type_ == "TIMESTAMP":
-            series = column.cast(pa.timestamp("us", tz="UTC")).to_pandas()
-            out[name] = pd.Series(series, dtype="datetime64[us, UTC]")
-        else:
-            out[name] = _typed_series(column.to_pylist(), type_)  # type: ignore[arg-type]
-    return pd.DataFrame(out, columns=list(data.column_names))
-
-
-def _type_of_arrow(type_: pa.DataType) -> str:
-    if pa.types.is_decimal(type_):
-        return "NUMERIC"
-    if pa.types.is_date(type_):
-        return "DATE"
-    if pa.types.is_timestamp(type_):
-        return "TIMESTAMP"
-    if pa.types.is_integer(type_):
-        return "INT64"
-    if pa.types.is_boolean(type_):
-        return "BOOL"
-    return "STRING"
-
-
-def key_columns(table: Table) -> tuple[Column, ...]:
-    """The primary key's columns, in key order."""
-    return tuple(table.column(k) for k in table.primary_key)
-
-
-def key_frame(table: Table, keys: pd.DataFrame | Iterable[Any]) -> pd.DataFrame:
-    """Normalise `delete_keys` input (a frame of key columns, tuples, or scalars) and type it."""
-    key_names = list(table.primary_key)
-    if not key_names:
-        raise FrameError(f"table {table.name} has no primary key to delete by")
-    if isinstance(keys, pd.DataFrame):
-        frame = keys
-    else:
-        rows = [k if isinstance(k, tuple) else (k,) for k in keys]
-        if any(len(r) != len(key_names) for r in rows):
-            raise FrameError(f"table {table.name}: each key needs the values of {key_names}")
-        frame = pd.DataFrame(rows, columns=key_names, dtype=object)
-    if sorted(map(str, frame.columns)) != sorted(key_names):
-        raise FrameError(f"table {table.name}: key frame must have exactly columns {key_names}")
-    out: dict[str, pd.Series] = {}
-    for col in key_columns(table):
-        convert = _CONVERTERS[col.type]
-        values = []
-        for i, v in enumerate(frame[col.name].tolist()):
-            if _is_null(v):
-                raise FrameError(f"table {table.name}: NULL key in column {col.name}, row {i}")
-            values.append(convert(v, f"table {table.name}, key column {col.name}, row {i}"))
-        out[col.name] = _typed_series(values, col.type)
-    return pd.DataFrame(out, columns=key_names).drop_duplicates().reset_index(drop=True)
-
-
-def normalise_type(raw: str) -> str:
-    """Map a backend's type name onto the registry's `WarehouseType` vocabulary."""
-    upper = raw.upper().strip()
-    if upper.startswith(("DECIMAL", "NUMERIC")):
-        return "NUMERIC"
-    if upper in ("BIGINT", "INTEGER", "INT64", "INT"):
-        return "INT64"
-    if upper in ("BOOLEAN", "BOOL"):
-        return "BOOL"
-    if upper in ("VARCHAR", "STRING", "TEXT"):
-        return "STRING"
-    if upper in ("TIMESTAMP WITH TIME ZONE", "TIMESTAMPTZ", "TIMESTAMP"):
-        return "TIMESTAMP"
-    return upper
-
-
-def plan_new_columns(table: Table, existing: Mapping[str, str]) -> list[str]:
-    """Columns to add before a load; raise on a stored type that differs from the registry."""
-    added = []
-    for col in table.all_columns:
-        stored = existing.get(col.name)
-        if stored is None:
-            added.append(col.name)
-        elif stored != col.type:
-            raise SchemaConflictError(
-                f"table {table.name}, column {col.name}: stored as {stored}, registry says "
-                f"{col.type}; an incremental load cannot change the type of stored rows "
-                "(run a full refresh or migrate the column)"
-            )
-    return added
-
-
-def check_where(where: str | None, params: Mapping[str, Any] | None) -> list[str]:
-    """Validate a `where` fragment's `@name` parameters; return the names it uses."""
-    if where is None:
-        if params:
-            raise WarehouseError("query parameters given without a where clause")
-        return []
-    names = re.findall(r"@(\w+)", where)
-    for name in names:
-        check_identifier(name, "query parameter name")
-    missing = sorted(set(names) - set(params or {}))
-    if missing:
-        raise WarehouseError(f"where clause uses parameters {missing} that were not given")
-    return names
-
-
 class Warehouse(ABC):
     """One contract, two backends. Every write is atomic and validates before changing anything."""
 
@@ -546,7 +213,6 @@ class Warehouse(ABC):
             load.append(target.table.name, frame)
             return load.commit()[target.table.name]
 
-    @abstractmethod
     def replace_window(
         self, table: Table, frame: pd.DataFrame, start: dt.date, end: dt.date
     ) -> WriteResult:
@@ -555,17 +221,19 @@ class Warehouse(ABC):
         Rows of `frame` outside the window raise FrameError. An empty frame empties the
         window (a day without documents). Re-running with the same frame is a no-op in content.
         """
+        return self._single(Target(table, "window", (start, end)), frame)
 
-    @abstractmethod
     def merge(self, table: Table, frame: pd.DataFrame) -> WriteResult:
         """Upsert `frame` on `table.primary_key`: matched rows get the frame's columns, others
         are inserted. Columns not in the frame keep their stored values."""
+        if not table.primary_key:
+            raise WarehouseError(f"table {table.name} has no primary key to merge on")
+        return self._single(Target(table, "merge"), frame)
 
-    @abstractmethod
     def replace_all(self, table: Table, frame: pd.DataFrame) -> WriteResult:
         """Atomically make the table exactly `frame`: its rows and its columns."""
+        return self._single(Target(table, "replace"), frame)
 
-    @abstractmethod
     def read(
         self,
         table_name: str,
@@ -579,6 +247,28 @@ class Warehouse(ABC):
         values only as `@name` parameters given in `params`, e.g.
         `read("vouchers", where="voucher_date >= @start", params={"start": date(2025, 1, 1)})`.
         """
+        check_identifier(table_name, "table name")
+        check_where(where, params)
+        return self._select(table_name, columns, where, dict(params or {}))
+
+    @abstractmethod
+    def _select(
+        self, name: str, columns: Sequence[str] | None, where: str | None, params: Mapping[str, Any]
+    ) -> pd.DataFrame:
+        """The backend's half of `read`, once the table name and `where` are validated."""
+
+    def _selected_types(
+        self, table_name: str, stored: Mapping[str, str] | None, columns: Sequence[str] | None
+    ) -> dict[str, str]:
+        """The columns a read selects (all stored ones by default) and their stored types, in
+        selection order; raises for a missing table or a column it does not have."""
+        if stored is None:
+            raise WarehouseError(f"table {table_name} does not exist in {self!r}")
+        wanted = list(columns) if columns is not None else list(stored)
+        unknown = [c for c in wanted if c not in stored]
+        if unknown:
+            raise WarehouseError(f"table {table_name} has no columns {unknown}")
+        return {c: stored[c] for c in wanted}
 
     def max_value(self, table_name: str, column: str) -> Any:
         """The largest value of a column (None for an empty or missing table)."""
@@ -600,9 +290,16 @@ class Warehouse(ABC):
         everything in it, staging leftovers included, may hold synced personal data.
         """
 
-    @abstractmethod
     def drop_table(self, name: str) -> bool:
         """Drop one table if it exists (a full refresh rebuilds it); True when it existed."""
+        check_identifier(name, "table name")
+        existed = self.table_columns(name) is not None
+        self._drop(name)
+        return existed
+
+    @abstractmethod
+    def _drop(self, name: str) -> None:
+        """Drop the (validated) table `name` if it exists."""
 
     @abstractmethod
     def delete_keys(self, table: Table, keys: pd.DataFrame | Iterable[Any]) -> WriteResult:

@@ -19,11 +19,9 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import decimal
-import re
 import uuid
 import warnings
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import pandas as pd
@@ -31,22 +29,19 @@ from google.api_core import exceptions as gexc
 from google.cloud import bigquery
 
 from netvisor_assets.tables.schema import Column, SyncMode, Table
-from netvisor_assets.warehouse.base import (
-    STAGING_PREFIX,
-    Load,
-    Target,
-    Warehouse,
-    WarehouseError,
-    WriteResult,
-    arrow_to_frame,
-    check_identifier,
-    check_where,
-    key_columns,
-    key_frame,
-    normalise_type,
-    plan_new_columns,
+from netvisor_assets.warehouse.base import STAGING_PREFIX, Load, Target, Warehouse, WriteResult
+from netvisor_assets.warehouse.bigquery_client import (
+    ClientFactory,
+    job_labels,
+    query_parameter,
+    resource_client_factory,
 )
-from netvisor_assets.warehouse.config import emulator_host
+
+# Re-exported: the tests make their emulator clients with it from here.
+from netvisor_assets.warehouse.bigquery_client import emulator_client as emulator_client
+from netvisor_assets.warehouse.errors import WarehouseError
+from netvisor_assets.warehouse.prepare import arrow_to_frame, key_columns, key_frame
+from netvisor_assets.warehouse.sql import Quoter, check_identifier, normalise_type, plan_new_columns
 
 # Long enough for a slow load plus the transaction, short because staging rows may hold
 # personal data; the normal path deletes the staging table at once.
@@ -56,17 +51,9 @@ JOB_TIMEOUT_SECONDS = 1800.0
 MAX_CLUSTERING_FIELDS = 4
 # Finnish accounting data must not land in the US by accident (BigQuery's own default).
 DEFAULT_LOCATION = "EU"
-_LABEL = re.compile(r"[^a-z0-9_-]")
 
-ClientFactory = Callable[[], contextlib.AbstractContextManager[bigquery.Client]]
-
-
-def _quote(name: str) -> str:
-    return f"`{check_identifier(name)}`"
-
-
-def _cols(names: Iterable[str], prefix: str = "") -> str:
-    return ", ".join(prefix + _quote(n) for n in names)
+_quote = Quoter("`")
+_cols = _quote.cols
 
 
 def _field(col: Column) -> bigquery.SchemaField:
@@ -75,86 +62,6 @@ def _field(col: Column) -> bigquery.SchemaField:
 
 def _schema(columns: Sequence[Column]) -> list[bigquery.SchemaField]:
     return [_field(c) for c in columns]
-
-
-def job_labels(labels: Mapping[str, str]) -> dict[str, str]:
-    """Labels as BigQuery accepts them: lower case, [a-z0-9_-], at most 63 characters."""
-    out = {}
-    for key, value in labels.items():
-        k = _LABEL.sub("_", key.lower())[:63]
-        if k and k[0].isalpha():
-            out[k] = _LABEL.sub("_", str(value).lower())[:63]
-    return out
-
-
-def query_parameter(
-    name: str, value: Any
-) -> bigquery.ScalarQueryParameter | bigquery.ArrayQueryParameter:
-    """A typed query parameter; floats are refused so money never becomes FLOAT64."""
-    check_identifier(name, "query parameter name")
-    if isinstance(value, list | tuple):
-        if not value:
-            raise WarehouseError(f"query parameter {name}: empty list has no element type")
-        first = query_parameter(name, value[0])
-        return bigquery.ArrayQueryParameter(name, first.type_, list(value))
-    if isinstance(value, bool):
-        type_ = "BOOL"
-    elif isinstance(value, int):
-        type_ = "INT64"
-    elif isinstance(value, decimal.Decimal):
-        type_ = "NUMERIC"
-    elif isinstance(value, dt.datetime):
-        if value.tzinfo is None:
-            raise WarehouseError(f"query parameter {name}: naive datetime {value!r}")
-        type_ = "TIMESTAMP"
-    elif isinstance(value, dt.date):
-        type_ = "DATE"
-    elif isinstance(value, str):
-        type_ = "STRING"
-    else:
-        raise WarehouseError(
-            f"query parameter {name}: unsupported {type(value).__name__} (use Decimal for money)"
-        )
-    return bigquery.ScalarQueryParameter(name, type_, value)
-
-
-@contextlib.contextmanager
-def emulator_client(
-    endpoint: str, project: str, location: str | None = None
-) -> Iterator[bigquery.Client]:
-    """A client for the emulator: anonymous credentials never try to refresh a token."""
-    from google.api_core.client_options import ClientOptions
-    from google.auth.credentials import AnonymousCredentials
-
-    client = bigquery.Client(
-        project=project,
-        location=location,
-        credentials=AnonymousCredentials(),
-        client_options=ClientOptions(api_endpoint=endpoint),
-    )
-    try:
-        yield client
-    finally:
-        client.close()
-
-
-def resource_client_factory(resource: Any, project: str | None = None) -> ClientFactory:
-    """Clients from a dagster-gcp `BigQueryResource`, or the emulator when one is configured.
-
-    The emulator is looked up when the client is made (not when the resource is built) so a
-    test can point an already configured resource at the emulator it has just started.
-    """
-
-    def factory() -> contextlib.AbstractContextManager[bigquery.Client]:
-        endpoint = emulator_host()
-        if endpoint:
-            emulator_project = project or resource.project
-            if not emulator_project:
-                raise WarehouseError("BIGQUERY_PROJECT must be set to use the BigQuery emulator")
-            return emulator_client(endpoint, emulator_project, resource.location)
-        return resource.get_client()
-
-    return factory
 
 
 class BigQueryWarehouse(Warehouse):
@@ -327,10 +234,7 @@ class BigQueryWarehouse(Warehouse):
     def _insert_select(self, client: bigquery.Client, table: Table, source: str) -> str:
         """The INSERT of a window write; a separate method so tests can make it fail mid-write."""
         names = [c.name for c in table.all_columns]
-        return (
-            f"INSERT INTO {self._ref(client, table.name)} ({_cols(names)}) "
-            f"SELECT {_cols(names)} FROM {self._ref(client, source)}"
-        )
+        return _quote.insert_select(self._ref(client, table.name), names, self._ref(client, source))
 
     # -- writes ------------------------------------------------------------------------------
 
@@ -345,19 +249,6 @@ class BigQueryWarehouse(Warehouse):
             finally:
                 load.discard()
 
-    def replace_window(
-        self, table: Table, frame: pd.DataFrame, start: dt.date, end: dt.date
-    ) -> WriteResult:
-        return self._single(Target(table, "window", (start, end)), frame)
-
-    def merge(self, table: Table, frame: pd.DataFrame) -> WriteResult:
-        if not table.primary_key:
-            raise WarehouseError(f"table {table.name} has no primary key to merge on")
-        return self._single(Target(table, "merge"), frame)
-
-    def replace_all(self, table: Table, frame: pd.DataFrame) -> WriteResult:
-        return self._single(Target(table, "replace"), frame)
-
     def _statement(self, client: bigquery.Client, target: Target, staging: str, i: int) -> str:
         """One target's statements inside the load's transaction script."""
         table = target.table
@@ -368,10 +259,9 @@ class BigQueryWarehouse(Warehouse):
             # loaded keep their values) in two DML statements, which run inside a transaction
             # on BigQuery and on the emulator alike (the emulator fails MERGE in one).
             source = self._ref(client, staging)
-            updates = [n for n in names if n not in table.primary_key]
-            on = " AND ".join(f"t.{_quote(k)} = s.{_quote(k)}" for k in table.primary_key)
-            set_ = ", ".join(f"{_quote(n)} = s.{_quote(n)}" for n in updates)
-            update = f"UPDATE {ref} t SET {set_} FROM {source} s WHERE {on};\n  " if updates else ""
+            on = _quote.key_match(table.primary_key)
+            set_ = _quote.assignments(n for n in names if n not in table.primary_key)
+            update = f"UPDATE {ref} t SET {set_} FROM {source} s WHERE {on};\n  " if set_ else ""
             return (
                 f"{update}INSERT INTO {ref} ({_cols(names)}) SELECT {_cols(names, 's.')} "
                 f"FROM {source} s WHERE NOT EXISTS (SELECT 1 FROM {ref} t WHERE {on});"
@@ -391,7 +281,7 @@ class BigQueryWarehouse(Warehouse):
             if self._stored_columns(client, table.name) is None or not len(frame):
                 return WriteResult(table=table.name, mode="delete", rows_written=0, rows_deleted=0)
             with self._staging(client, key_columns(table), frame) as source:
-                on = " AND ".join(f"s.{_quote(k)} = t.{_quote(k)}" for k in table.primary_key)
+                on = _quote.key_match(table.primary_key, left="s", right="t")
                 job = self._query(
                     client,
                     f"DELETE FROM {self._ref(client, table.name)} t WHERE EXISTS "
@@ -415,12 +305,9 @@ class BigQueryWarehouse(Warehouse):
                 client.delete_table(f"{client.project}.{self.dataset}.{name}", not_found_ok=True)
         return names
 
-    def drop_table(self, name: str) -> bool:
-        check_identifier(name, "table name")
-        existed = self.table_columns(name) is not None
+    def _drop(self, name: str) -> None:
         with self._client() as client:
             client.delete_table(f"{client.project}.{self.dataset}.{name}", not_found_ok=True)
-        return existed
 
     # -- reads -------------------------------------------------------------------------------
 
@@ -428,32 +315,18 @@ class BigQueryWarehouse(Warehouse):
         with self._client() as client:
             return self._stored_columns(client, name)
 
-    def read(
-        self,
-        table_name: str,
-        columns: Sequence[str] | None = None,
-        where: str | None = None,
-        params: Mapping[str, Any] | None = None,
+    def _select(
+        self, name: str, columns: Sequence[str] | None, where: str | None, params: Mapping[str, Any]
     ) -> pd.DataFrame:
-        check_identifier(table_name, "table name")
-        check_where(where, params)
         with self._client() as client:
-            stored = self._stored_columns(client, table_name)
-            if stored is None:
-                raise WarehouseError(f"table {table_name} does not exist in {self!r}")
-            wanted = list(columns) if columns is not None else list(stored)
-            unknown = [c for c in wanted if c not in stored]
-            if unknown:
-                raise WarehouseError(f"table {table_name} has no columns {unknown}")
-            sql = f"SELECT {_cols(wanted)} FROM {self._ref(client, table_name)}"
+            types = self._selected_types(name, self._stored_columns(client, name), columns)
+            sql = f"SELECT {_cols(types)} FROM {self._ref(client, name)}"
             if where:
                 sql += f" WHERE {where}"
-            job = self._query(
-                client, sql, [query_parameter(k, v) for k, v in (params or {}).items()]
-            )
+            job = self._query(client, sql, [query_parameter(k, v) for k, v in params.items()])
             # Never the Storage Read API: it bypasses the emulator and is not installed.
             data = job.to_arrow(create_bqstorage_client=False)
-        return arrow_to_frame(data, {c: stored[c] for c in wanted})
+        return arrow_to_frame(data, types)
 
 
 class _BigQueryLoad(Load):

@@ -19,7 +19,6 @@ Why these choices:
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import os
 import re
 import time
@@ -32,21 +31,14 @@ import duckdb
 import pandas as pd
 
 from netvisor_assets.tables.schema import NUMERIC_PRECISION, NUMERIC_SCALE, SyncMode, Table
-from netvisor_assets.warehouse.base import (
-    STAGING_PREFIX,
-    Load,
-    Target,
-    Warehouse,
-    WarehouseError,
-    WriteResult,
-    arrow_to_frame,
+from netvisor_assets.warehouse.base import STAGING_PREFIX, Load, Target, Warehouse, WriteResult
+from netvisor_assets.warehouse.errors import WarehouseError
+from netvisor_assets.warehouse.prepare import arrow_to_frame, key_columns, key_frame, to_arrow
+from netvisor_assets.warehouse.sql import (
+    Quoter,
     check_identifier,
-    check_where,
-    key_columns,
-    key_frame,
     normalise_type,
     plan_new_columns,
-    to_arrow,
 )
 
 DUCKDB_TYPES: dict[str, str] = {
@@ -66,12 +58,8 @@ LOCK_RETRY_INITIAL_DELAY = 0.05
 LOCK_RETRY_MAX_DELAY = 1.0
 
 
-def _quote(name: str) -> str:
-    return f'"{check_identifier(name)}"'
-
-
-def _cols(names: Iterable[str], prefix: str = "") -> str:
-    return ", ".join(prefix + _quote(n) for n in names)
+_quote = Quoter('"')
+_cols = _quote.cols
 
 
 def _lock_wait() -> float:
@@ -84,6 +72,23 @@ def _lock_wait() -> float:
 
 def _is_lock_error(exc: BaseException) -> bool:
     return isinstance(exc, duckdb.IOException) and "lock" in str(exc).lower()
+
+
+@contextlib.contextmanager
+def _transaction_on(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """BEGIN, then COMMIT when the block succeeds, or ROLLBACK and re-raise when it fails.
+
+    Without the explicit ROLLBACK DuckDB answers "Current transaction is aborted" to every
+    later statement on the connection.
+    """
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield
+        con.execute("COMMIT")
+    except BaseException:
+        with contextlib.suppress(duckdb.Error):
+            con.execute("ROLLBACK")
+        raise
 
 
 class DuckDBWarehouse(Warehouse):
@@ -166,18 +171,8 @@ class DuckDBWarehouse(Warehouse):
         return f"{self._schema_ref()}.{_quote(name)}"
 
     def _transaction(self, work: Callable[[duckdb.DuckDBPyConnection], WriteResult]) -> WriteResult:
-        with self._connect() as con:
-            con.execute("BEGIN TRANSACTION")
-            try:
-                result = work(con)
-                con.execute("COMMIT")
-            except BaseException:
-                # Without this DuckDB answers "Current transaction is aborted" to every
-                # later statement on the connection.
-                with contextlib.suppress(duckdb.Error):
-                    con.execute("ROLLBACK")
-                raise
-            return result
+        with self._connect() as con, _transaction_on(con):
+            return work(con)
 
     # -- schema ------------------------------------------------------------------------------
 
@@ -216,10 +211,8 @@ class DuckDBWarehouse(Warehouse):
     def _insert_select(self, table: Table, source: str) -> str:
         """The INSERT of a write (`source` is a quoted reference); a separate method so tests
         can make it fail mid-write."""
-        names = [c.name for c in table.all_columns]
-        return (
-            f"INSERT INTO {self._ref(table.name)} ({_cols(names)}) "
-            f"SELECT {_cols(names)} FROM {source}"
+        return _quote.insert_select(
+            self._ref(table.name), [c.name for c in table.all_columns], source
         )
 
     # -- writes ------------------------------------------------------------------------------
@@ -234,19 +227,6 @@ class DuckDBWarehouse(Warehouse):
         finally:
             if not load.committed:
                 load.discard()
-
-    def replace_window(
-        self, table: Table, frame: pd.DataFrame, start: dt.date, end: dt.date
-    ) -> WriteResult:
-        return self._single(Target(table, "window", (start, end)), frame)
-
-    def merge(self, table: Table, frame: pd.DataFrame) -> WriteResult:
-        if not table.primary_key:
-            raise WarehouseError(f"table {table.name} has no primary key to merge on")
-        return self._single(Target(table, "merge"), frame)
-
-    def replace_all(self, table: Table, frame: pd.DataFrame) -> WriteResult:
-        return self._single(Target(table, "replace"), frame)
 
     def _apply(self, con: duckdb.DuckDBPyConnection, target: Target, staging: str) -> WriteResult:
         """One target's share of a load's commit, inside its transaction."""
@@ -269,9 +249,8 @@ class DuckDBWarehouse(Warehouse):
         created, added = self._evolve(con, table)
         if target.mode == "merge":
             names = [c.name for c in table.all_columns]
-            updates = [n for n in names if n not in table.primary_key]
-            on = " AND ".join(f"t.{_quote(k)} = s.{_quote(k)}" for k in table.primary_key)
-            set_ = ", ".join(f"{_quote(n)} = s.{_quote(n)}" for n in updates)
+            on = _quote.key_match(table.primary_key)
+            set_ = _quote.assignments(n for n in names if n not in table.primary_key)
             con.execute(
                 f"MERGE INTO {self._ref(table.name)} AS t USING {source} AS s ON ({on}) "
                 f"WHEN MATCHED THEN UPDATE SET {set_} "
@@ -312,9 +291,7 @@ class DuckDBWarehouse(Warehouse):
                 return WriteResult(table=table.name, mode="delete", rows_written=0, rows_deleted=0)
             source = f"{STAGING_PREFIX}{uuid.uuid4().hex}"
             con.register(source, arrow)
-            on = " AND ".join(
-                f"{self._ref(table.name)}.{_quote(k)} = s.{_quote(k)}" for k in table.primary_key
-            )
+            on = _quote.key_match(table.primary_key, left=self._ref(table.name))
             deleted = con.execute(
                 f"DELETE FROM {self._ref(table.name)} USING {_quote(source)} AS s WHERE {on}"
             ).fetchone()
@@ -338,25 +315,16 @@ class DuckDBWarehouse(Warehouse):
                     [self.schema],
                 ).fetchall()
             ]
-            con.execute("BEGIN TRANSACTION")
-            try:
+            with _transaction_on(con):
                 for name in names:
                     con.execute(f"DROP TABLE IF EXISTS {self._ref(name)}")
-                con.execute("COMMIT")
-            except BaseException:
-                with contextlib.suppress(duckdb.Error):
-                    con.execute("ROLLBACK")
-                raise
             # Dropped rows stay in the file's free blocks until a checkpoint rewrites them.
             con.execute("CHECKPOINT")
         return names
 
-    def drop_table(self, name: str) -> bool:
-        check_identifier(name, "table name")
-        existed = self.table_columns(name) is not None
+    def _drop(self, name: str) -> None:
         with self._connect() as con:
             con.execute(f"DROP TABLE IF EXISTS {self._ref(name)}")
-        return existed
 
     # -- reads -------------------------------------------------------------------------------
 
@@ -376,29 +344,18 @@ class DuckDBWarehouse(Warehouse):
         with self._connect(read_only=True) as con:
             return self._columns(con, name)
 
-    def read(
-        self,
-        table_name: str,
-        columns: Sequence[str] | None = None,
-        where: str | None = None,
-        params: Mapping[str, Any] | None = None,
+    def _select(
+        self, name: str, columns: Sequence[str] | None, where: str | None, params: Mapping[str, Any]
     ) -> pd.DataFrame:
-        check_identifier(table_name, "table name")
-        check_where(where, params)
         with self._connect(read_only=True) as con:
-            stored = self._columns(con, table_name)
-            if stored is None:
-                raise WarehouseError(f"table {table_name} does not exist in {self!r}")
-            wanted = list(columns) if columns is not None else list(stored)
-            unknown = [c for c in wanted if c not in stored]
-            if unknown:
-                raise WarehouseError(f"table {table_name} has no columns {unknown}")
-            sql = f"SELECT {_cols(wanted)} FROM {self._ref(table_name)}"
+            stored = self._columns(con, name)
+            types = self._selected_types(name, stored, columns)
+            sql = f"SELECT {_cols(types)} FROM {self._ref(name)}"
             if where:
                 # The contract's parameters are BigQuery-style @name; DuckDB spells them $name.
                 sql += " WHERE " + re.sub(r"@(\w+)", r"$\1", where)
-            data = con.sql(sql, params=dict(params or {}) or None).to_arrow_table()
-        return arrow_to_frame(data, {c: stored[c] for c in wanted})
+            data = con.sql(sql, params=dict(params) or None).to_arrow_table()
+        return arrow_to_frame(data, types)
 
 
 class _DuckDBLoad(Load):
@@ -434,10 +391,7 @@ class _DuckDBLoad(Load):
                 self._create(con)
             view = wh._register(con, table, prepared)
             names = [c.name for c in table.all_columns]
-            con.execute(
-                f"INSERT INTO {wh._ref(self.staging[name])} ({_cols(names)}) "
-                f"SELECT {_cols(names)} FROM {_quote(view)}"
-            )
+            con.execute(_quote.insert_select(wh._ref(self.staging[name]), names, _quote(view)))
             return WriteResult(table=name, mode="stage", rows_written=len(prepared))
 
         wh._transaction(work)
