@@ -249,27 +249,21 @@ def run_requests(
         )
         for (first, last), keys in sorted(by_range.items())
     ]
-    if merge_keys:
-        requests.append(
-            dg.RunRequest(
-                run_key=f"{run_key_prefix}:merge",
-                job_name=MERGE_JOB,
-                asset_selection=merge_keys,
-                asset_check_keys=sync_check_keys(merge_keys, selection),
-                run_config={"ops": merge_config},
-                tags=tag,
+    for suffix, job_name, keys, config in (
+        ("merge", MERGE_JOB, merge_keys, {"ops": merge_config}),
+        ("refresh", REFERENCE_JOB, refresh_keys, None),
+    ):
+        if keys:
+            requests.append(
+                dg.RunRequest(
+                    run_key=f"{run_key_prefix}:{suffix}",
+                    job_name=job_name,
+                    asset_selection=keys,
+                    asset_check_keys=sync_check_keys(keys, selection),
+                    run_config=config,
+                    tags=tag,
+                )
             )
-        )
-    if refresh_keys:
-        requests.append(
-            dg.RunRequest(
-                run_key=f"{run_key_prefix}:refresh",
-                job_name=REFERENCE_JOB,
-                asset_selection=refresh_keys,
-                asset_check_keys=sync_check_keys(refresh_keys, selection),
-                tags=tag,
-            )
-        )
     return requests
 
 

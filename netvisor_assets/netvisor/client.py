@@ -461,37 +461,14 @@ class NetvisorClient:
 
     # ------------------------------------------------------------------------- reading
 
-    def fetch(
-        self,
-        endpoint: Endpoint,
-        *,
-        window: tuple[dt.date, dt.date] | None = None,
-        modified: tuple[dt.date | dt.datetime | None, dt.date | dt.datetime | None] | None = None,
-        changed_since: dt.date | dt.datetime | None = None,
-        keys: Iterable[int] | None = None,
-        params: Mapping[str, Param] | None = None,
-    ) -> list[Record]:
-        """Records of any declared endpoint (`paging.fetch`): a date window, a change filter,
-        keys, or everything."""
-        return paging.fetch(
-            self, endpoint, window=window, modified=modified, changed_since=changed_since,
-            keys=keys, params=params,
-        )  # fmt: skip
+    def fetch(self, endpoint: Endpoint, **filters: Any) -> list[Record]:
+        """Records of any declared endpoint (`paging.fetch`): a date `window`, a change filter
+        (`modified`, `changed_since`), `keys`, or everything; `params` add or override."""
+        return paging.fetch(self, endpoint, **filters)
 
-    def list_rows(
-        self,
-        endpoint: Endpoint,
-        *,
-        window: tuple[dt.date, dt.date] | None = None,
-        modified: tuple[dt.date | dt.datetime | None, dt.date | dt.datetime | None] | None = None,
-        changed_since: dt.date | dt.datetime | None = None,
-        params: Mapping[str, Param] | None = None,
-    ) -> list[Record]:
-        """The endpoint's list rows only, every page of them."""
-        return paging.list_rows(
-            self, endpoint, window=window, modified=modified, changed_since=changed_since,
-            params=params,
-        )  # fmt: skip
+    def list_rows(self, endpoint: Endpoint, **filters: Any) -> list[Record]:
+        """The endpoint's list rows only, every page of them (`paging.list_rows`)."""
+        return paging.list_rows(self, endpoint, **filters)
 
     def details(
         self, endpoint: Endpoint, keys: Iterable[int | str], *, skip_vanished: bool = False

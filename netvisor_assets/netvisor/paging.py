@@ -43,21 +43,19 @@ def fetch(
     client: NetvisorClient,
     endpoint: Endpoint,
     *,
-    window: Window | None = None,
-    modified: Modified | None = None,
-    changed_since: dt.date | dt.datetime | None = None,
     keys: Iterable[int] | None = None,
     params: Mapping[str, Param] | None = None,
+    **filters: Any,
 ) -> list[Record]:
-    """The source's records: for a date window, a change filter, keys, or everything."""
+    """The source's records: for a date window, a change filter, keys, or everything.
+
+    `filters` are `list_rows`'s (`window`, `modified`, `changed_since`).
+    """
     if keys is not None:
-        if window is not None or modified is not None or changed_since is not None:
+        if any(value is not None for value in filters.values()):
             raise ValueError(f"{endpoint.list.name}: keys cannot be combined with other filters")
         return details(client, endpoint, keys, params=params)
-    rows = list_rows(
-        client, endpoint, window=window, modified=modified, changed_since=changed_since,
-        params=params,
-    )  # fmt: skip
+    rows = list_rows(client, endpoint, params=params, **filters)
     if endpoint.detail is None or endpoint.list_is_complete:
         return rows
     found = details(
