@@ -52,6 +52,7 @@ _REFERENCE = {
     "accounting_periods": ("periods", "period"),
     "voucher_types": ("voucher_types", "vouchertype"),
     "payment_terms": ("payment_terms", "paymentterm"),
+    "sales_personnel": ("sales_personnel", "salesperson"),
 }
 
 

@@ -167,6 +167,22 @@ PAYMENT_TERMS = Table(
     ),
 )
 
+SALES_PERSONNEL = Table(
+    name="sales_personnel",
+    description=(
+        "Sales people (salespersonnellist.nv): who an invoice's seller identifier can name."
+    ),
+    resources=("salespersonnellist.nv",),
+    primary_key=("sales_person_key",),
+    mode=SyncMode.FULL_REFRESH,
+    columns=(
+        c("NetvisorKey", "sales_person_key", "Netvisor key of the sales person.", type="INT64"),
+        c("FirstName", "first_name", "First name.", personal=True),
+        c("LastName", "last_name", "Last name.", personal=True),
+        c("Email", "email", "Work e-mail address.", personal=True),
+    ),
+)
+
 
 ACCOUNT_ENDPOINT = Endpoint(
     list=Resource("accountlist.nv", (("accountlist", "accounts", "account"),))
@@ -196,6 +212,13 @@ PERIOD_ENDPOINT = Endpoint(
         ),
         attach_at=("accountingperiodlist", "periodlockinformation"),
         attach_as="locks",
+    )
+)
+# The element names are undocumented: `SalesPerson` is assumed, `SalesPersonnel` accepted too.
+SALES_PERSONNEL_ENDPOINT = Endpoint(
+    list=Resource(
+        "salespersonnellist.nv",
+        (("salespersonnellist", "salesperson"), ("salespersonnellist", "salespersonnel")),
     )
 )
 VOUCHER_TYPE_ENDPOINT = Endpoint(
@@ -252,6 +275,14 @@ PAYMENT_TERM_SOURCE = Source(
     endpoint=PAYMENT_TERM_ENDPOINT,
 )
 
+SALES_PERSONNEL_SOURCE = Source(
+    name="sales_personnel",
+    description="Sales people.",
+    tables=(SALES_PERSONNEL,),
+    to_rows=single_table_rows(SALES_PERSONNEL),
+    endpoint=SALES_PERSONNEL_ENDPOINT,
+)
+
 # The family's sources in sync order: `netvisor_assets.tables` collects every family's.
 SOURCES = (
     ACCOUNT_SOURCE,
@@ -260,4 +291,5 @@ SOURCES = (
     PERIOD_SOURCE,
     VOUCHER_TYPE_SOURCE,
     PAYMENT_TERM_SOURCE,
+    SALES_PERSONNEL_SOURCE,
 )
