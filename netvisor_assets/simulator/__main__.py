@@ -15,7 +15,7 @@ import sys
 from netvisor_assets import settings
 from netvisor_assets.simulator.app import denied_resource_names
 from netvisor_assets.simulator.auth import Credentials
-from netvisor_assets.simulator.faults import FaultConfig, LatencyConfig
+from netvisor_assets.simulator.faults import FAULT_KINDS, FaultConfig, LatencyConfig
 from netvisor_assets.simulator.handlers import VENDOR_PAGE_SIZE
 from netvisor_assets.simulator.server import SimulatorServer
 
@@ -48,15 +48,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--latency-ms", type=float, default=0.0, help="mean response delay")
     parser.add_argument("--stall-rate", type=_rate, default=0.0)
     parser.add_argument("--stall-seconds", type=float, default=30.0)
-    parser.add_argument("--technical-error-rate", type=_rate, default=0.0)
-    parser.add_argument("--http-503-rate", type=_rate, default=0.0)
-    parser.add_argument("--reset-rate", type=_rate, default=0.0)
-    parser.add_argument("--truncate-rate", type=_rate, default=0.0)
-    parser.add_argument("--not-unique-rate", type=_rate, default=0.0)
-    parser.add_argument("--trickle-rate", type=_rate, default=0.0)
+    for kind in FAULT_KINDS:  # --technical-error-rate, --http-503-rate, ...
+        parser.add_argument(f"--{kind.replace('_', '-')}-rate", type=_rate, default=0.0)
     parser.add_argument("--trickle-bytes-per-second", type=float, default=200.0)
-    parser.add_argument("--encoding-mismatch-rate", type=_rate, default=0.0)
-    parser.add_argument("--malformed-error-rate", type=_rate, default=0.0)
     parser.add_argument("--fault-seed", type=int, default=0)
     parser.add_argument(
         "--deny",
@@ -82,15 +76,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         credentials = Credentials.from_env()
         faults = FaultConfig(
-            technical_error_rate=args.technical_error_rate,
-            http_503_rate=args.http_503_rate,
-            reset_rate=args.reset_rate,
-            truncate_rate=args.truncate_rate,
-            not_unique_rate=args.not_unique_rate,
-            trickle_rate=args.trickle_rate,
+            **{f"{kind}_rate": getattr(args, f"{kind}_rate") for kind in FAULT_KINDS},
             trickle_bytes_per_second=args.trickle_bytes_per_second,
-            encoding_mismatch_rate=args.encoding_mismatch_rate,
-            malformed_error_rate=args.malformed_error_rate,
             seed=args.fault_seed,
         )
         latency = LatencyConfig(

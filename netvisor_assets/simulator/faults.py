@@ -31,12 +31,14 @@ import math
 import random
 from dataclasses import dataclass
 
+# The order of the cumulative draw; each kind has a `FaultConfig.<kind>_rate` and a CLI flag.
 FAULT_KINDS = (
     "technical_error",
     "http_503",
     "reset",
     "truncate",
     "not_unique",
+    # Appended last: the cumulative draw keeps every earlier kind's requests.
     "trickle",
     "encoding_mismatch",
     "malformed_error",
@@ -67,17 +69,8 @@ class FaultConfig:
             raise ValueError("fault rates must sum to at most 1")
 
     def rates(self) -> dict[str, float]:
-        return {
-            "technical_error": self.technical_error_rate,
-            "http_503": self.http_503_rate,
-            "reset": self.reset_rate,
-            "truncate": self.truncate_rate,
-            "not_unique": self.not_unique_rate,
-            # Appended last: the cumulative draw keeps every earlier kind's requests.
-            "trickle": self.trickle_rate,
-            "encoding_mismatch": self.encoding_mismatch_rate,
-            "malformed_error": self.malformed_error_rate,
-        }
+        """Kind -> rate in `FAULT_KINDS` order, the order of the cumulative draw."""
+        return {kind: getattr(self, f"{kind}_rate") for kind in FAULT_KINDS}
 
     @property
     def active(self) -> bool:

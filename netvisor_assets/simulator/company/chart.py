@@ -22,20 +22,6 @@ from netvisor_assets.simulator.company.store import (
     _SERVICE_COST_PERMILLE,
     K_PROD,
     PAYMENT_TERMS,
-    SRC_CLOSING,
-    SRC_DEPRECIATION,
-    SRC_INCOME_TAX,
-    SRC_LOAN,
-    SRC_OPENING,
-    SRC_PAYROLL_TAX,
-    SRC_PI,
-    SRC_PP,
-    SRC_SALARY,
-    SRC_SI,
-    SRC_SP,
-    SRC_TAX_PAY,
-    SRC_VAT,
-    SRC_VAT_PAY,
     Plan,
     _mix,
     _purchase_price,
@@ -152,9 +138,6 @@ _VOUCHER_TYPES = (
     # Only the year-end result transfer uses it, so a report can leave closing entries out.
     (9, "TP", "Closing entries", "Tilinpäätösviennit"),
 )
-_SRC_VTYPE = {SRC_SI: 0, SRC_PI: 2, SRC_SP: 1, SRC_PP: 3, SRC_OPENING: 7, SRC_SALARY: 7,
-              SRC_PAYROLL_TAX: 5, SRC_VAT: 4, SRC_VAT_PAY: 5, SRC_DEPRECIATION: 7,
-              SRC_LOAN: 5, SRC_INCOME_TAX: 7, SRC_CLOSING: 8, SRC_TAX_PAY: 5}  # fmt: skip
 
 
 class StaticMixin:

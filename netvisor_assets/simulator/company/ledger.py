@@ -49,6 +49,14 @@ from netvisor_assets.simulator.company.store import (
     _add_months,
 )
 
+# Vouchers that move their whole amount from one account to another (VAT payment, the year's
+# income tax, its payment): source -> (debit account, its text, credit account, its text).
+_TRANSFERS = {
+    SRC_VAT_PAY: ("2946", "ALV-maksu", "1910", "ALV-maksu"),
+    SRC_INCOME_TAX: ("9900", "Tilikauden tuloverot", "2950", "Tuloverovelka"),
+    SRC_TAX_PAY: ("2950", "Tuloveron maksu", "1910", "Tuloveron maksu"),
+}
+
 
 class LedgerMixin:
     """Posts vouchers to the daily account sums and closes months and years."""
@@ -296,7 +304,8 @@ class LedgerMixin:
 
     def _other_postings(self, v: int, src: int, ai: dict[str, int]) -> list[tuple]:
         """Opening balance, VAT settlement and payment, depreciation, loan, income tax, the TP
-        result transfer and the tax payment: vouchers of no document."""
+        result transfer and the tax payment: vouchers of no document (the plain transfers by
+        `_TRANSFERS`)."""
         vo = self._t[K_VO]
         out: list[tuple] = []
         if src == SRC_OPENING:
@@ -315,10 +324,11 @@ class LedgerMixin:
                    (ai["2946"], purchase_vat - sales_vat, None, "-", "ALV-tilitys", -1,
                     -1)]  # fmt: skip
             out = [ln for ln in out if ln[1]]
-        elif src == SRC_VAT_PAY:
+        elif src in _TRANSFERS:
+            debit, debit_text, credit, credit_text = _TRANSFERS[src]
             a = vo.amount[v]
-            out = [(ai["2946"], a, None, "-", "ALV-maksu", -1, -1),
-                   (ai["1910"], -a, None, "-", "ALV-maksu", -1, -1)]  # fmt: skip
+            out = [(ai[debit], a, None, "-", debit_text, -1, -1),
+                   (ai[credit], -a, None, "-", credit_text, -1, -1)]  # fmt: skip
         elif src == SRC_DEPRECIATION:
             machinery, intangible = vo.amount[v], vo.paid[v]
             out = [(ai["6800"], machinery + intangible, None, "-", "Suunnitelman mukaiset poistot",
@@ -334,18 +344,10 @@ class LedgerMixin:
                    (ai["1910"], -(instalment + interest), None, "-", "Lainan lyhennys ja korko",
                     -1, -1)]  # fmt: skip
             out = [ln for ln in out if ln[1]]
-        elif src == SRC_INCOME_TAX:
-            a = vo.amount[v]
-            out = [(ai["9900"], a, None, "-", "Tilikauden tuloverot", -1, -1),
-                   (ai["2950"], -a, None, "-", "Tuloverovelka", -1, -1)]  # fmt: skip
         elif src == SRC_CLOSING:
             result = ai["2250"]
             out = [(a, cents, None, "-", _CLOSING_TEXT[a == result], -1, -1)
                    for a, cents in self._closing_lines[v]]  # fmt: skip
-        elif src == SRC_TAX_PAY:
-            a = vo.amount[v]
-            out = [(ai["2950"], a, None, "-", "Tuloveron maksu", -1, -1),
-                   (ai["1910"], -a, None, "-", "Tuloveron maksu", -1, -1)]  # fmt: skip
         return out
 
     def _prefix_sums(self) -> list[tuple[list[int], list[int]]]:

@@ -8,7 +8,6 @@ from datetime import date
 from decimal import Decimal
 
 from netvisor_assets.simulator.company.chart import (
-    _SRC_VTYPE,
     _VOUCHER_TYPES,
 )
 from netvisor_assets.simulator.company.store import (
@@ -41,6 +40,11 @@ from netvisor_assets.simulator.company.store import (
     _money,
     _to_dt,
 )
+
+# The voucher type (index into `chart._VOUCHER_TYPES`) each voucher source posts under.
+_SRC_VTYPE = {SRC_SI: 0, SRC_PI: 2, SRC_SP: 1, SRC_PP: 3, SRC_OPENING: 7, SRC_SALARY: 7,
+              SRC_PAYROLL_TAX: 5, SRC_VAT: 4, SRC_VAT_PAY: 5, SRC_DEPRECIATION: 7,
+              SRC_LOAN: 5, SRC_INCOME_TAX: 7, SRC_CLOSING: 8, SRC_TAX_PAY: 5}  # fmt: skip
 
 
 class LedgerRecordsMixin:

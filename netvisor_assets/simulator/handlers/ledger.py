@@ -74,8 +74,7 @@ def accountingledger(company: CompanyLike, p: Params) -> Reply:
         raise invalid("Parameter voucherstatus must be 1, 2 or 3")
     start, end = p.date("startdate"), p.date("enddate")
     changed = p.moment("changedsince")
-    mod_start = p.moment("lastmodifiedstart")
-    mod_end = p.moment("lastmodifiedend", end=True)
+    mod_start, mod_end = p.last_modified()
     if (start is None) != (end is None):
         raise invalid("Parameters startdate and enddate must be given together")
     if single is not None or keys is not None:

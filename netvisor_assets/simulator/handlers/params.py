@@ -115,6 +115,10 @@ class Params:
             return parsed.replace(tzinfo=HELSINKI)
         return parsed.astimezone(HELSINKI)
 
+    def last_modified(self) -> tuple[dt.datetime | None, dt.datetime | None]:
+        """The `lastmodifiedstart`/`lastmodifiedend` window; a bare end date takes its whole day."""
+        return self.moment("lastmodifiedstart"), self.moment("lastmodifiedend", end=True)
+
     def keys(self, name: str, cap: int | None) -> list[int] | None:
         value = self.get(name)
         if value is None:
@@ -293,3 +297,13 @@ def document_reply(records: list, single: bool, item: str, wrapper: str, style=D
         value = records[0] if records else None
         return Reply([Element(item, value)], item, records, style)
     return listing(wrapper, item, records, style)
+
+
+def older_shape_reply(
+    records: list[Mapping[str, Any]], single: bool, own_key: str, item: str, wrapper: str
+) -> Reply:
+    """`document_reply` with some documents in the older shape (`without_own_key`); the
+    ground truth stays the full records, which a client restores from its request."""
+    reply = document_reply([without_own_key(r, own_key) for r in records], single, item, wrapper)
+    reply.truth_from = records
+    return reply

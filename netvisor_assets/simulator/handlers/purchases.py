@@ -23,7 +23,7 @@ from netvisor_assets.simulator.handlers.params import (
     key_of,
     listing,
     modified_window,
-    without_own_key,
+    older_shape_reply,
 )
 
 # --- purchase invoices and orders -----------------------------------------------------------
@@ -55,12 +55,7 @@ def purchase_list_item(record: Mapping[str, Any], params: Params) -> dict[str, A
 
 def purchaseinvoicelist(company: CompanyLike, p: Params) -> Reply:
     """`invoicestatus` matches ApprovalStatus; `paymentstatus` compares paid with the total."""
-    source = modified_window(
-        company,
-        "purchase_invoices",
-        p.moment("lastmodifiedstart"),
-        p.moment("lastmodifiedend", end=True),
-    )
+    source = modified_window(company, "purchase_invoices", *p.last_modified())
     first, last = p.date("begininvoicedate"), p.date("endinvoicedate")
     number = p.get("invoicenumber")
     status = (p.get("invoicestatus") or "").lower()
@@ -107,14 +102,9 @@ def getpurchaseinvoice(company: CompanyLike, p: Params) -> Reply:
     records, single = get_documents(company, p, "purchase_invoices", "x", "x")
     if p.get("version") != "2":
         records = [_version1(r) for r in records]
-    reply = document_reply(
-        [without_own_key(r, "purchaseinvoicenetvisorkey") for r in records],
-        single,
-        "purchaseinvoice",
-        "purchaseinvoices",
+    return older_shape_reply(
+        records, single, "purchaseinvoicenetvisorkey", "purchaseinvoice", "purchaseinvoices"
     )
-    reply.truth_from = records
-    return reply
 
 
 def purchase_order_list_item(record: Mapping[str, Any], params: Params) -> dict[str, Any]:
@@ -133,12 +123,7 @@ def purchase_order_list_item(record: Mapping[str, Any], params: Params) -> dict[
 
 def purchaseorderlist(company: CompanyLike, p: Params) -> Reply:
     """`limitvendor`: an integer is a vendor key, `NNNNNNN-C` an org id, else a vendor code."""
-    source = modified_window(
-        company,
-        "purchase_orders",
-        p.moment("lastmodifiedstart"),
-        p.moment("lastmodifiedend", end=True),
-    )
+    source = modified_window(company, "purchase_orders", *p.last_modified())
     first, last = p.date("limitbegindate"), p.date("limitenddate")
     low, high = p.int("limitstartordernumber"), p.int("limitendordernumber")
     status = (p.get("limitorderstatus") or "").lower()

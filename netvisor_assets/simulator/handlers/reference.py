@@ -19,20 +19,27 @@ from netvisor_assets.simulator.render import (
 )
 
 
+def _defaults_then_list(
+    wrapper: str, defaults_tag: str, defaults: Mapping, item: str, records: list
+) -> Reply:
+    """`<wrapper>` holding the defaults element, then the records as `item` elements inside
+    their plural (`<accounts><account/>...`): the accountlist and vouchertypelist shape."""
+    parts = [
+        Wrapper(
+            wrapper,
+            [Element(defaults_tag, defaults), Wrapper(f"{item}s", [Records(item, records)])],
+        )
+    ]
+    return Reply(parts, item, records)
+
+
 def accountlist(company: CompanyLike, p: Params) -> Reply:
     """Default accounts then the account tree; the records are the Account elements."""
     accounts = list(getattr(company, "accounts", []))
     defaults = getattr(company, "company_default_accounts", None) or {}
-    parts = [
-        Wrapper(
-            "accountlist",
-            [
-                Element("companydefaultaccounts", defaults),
-                Wrapper("accounts", [Records("account", accounts)]),
-            ],
-        )
-    ]
-    return Reply(parts, "account", accounts)
+    return _defaults_then_list(
+        "accountlist", "companydefaultaccounts", defaults, "account", accounts
+    )
 
 
 def accountingperiodlist(company: CompanyLike, p: Params) -> Reply:
@@ -52,16 +59,9 @@ def vouchertypelist(company: CompanyLike, p: Params) -> Reply:
     """Default voucher types then all types; the records are the VoucherType elements."""
     types = list(getattr(company, "voucher_types", []))
     defaults = getattr(company, "default_voucher_types", None) or {}
-    parts = [
-        Wrapper(
-            "vouchertypelist",
-            [
-                Element("defaultvouchertypes", defaults),
-                Wrapper("vouchertypes", [Records("vouchertype", types)]),
-            ],
-        )
-    ]
-    return Reply(parts, "vouchertype", types)
+    return _defaults_then_list(
+        "vouchertypelist", "defaultvouchertypes", defaults, "vouchertype", types
+    )
 
 
 DIMENSION_STYLE = Style(names={"netvisorkey": "Netvisorkey", "fatherid": "FatherID"})

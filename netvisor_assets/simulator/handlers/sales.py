@@ -18,15 +18,14 @@ from netvisor_assets.simulator.handlers.params import (
     Reply,
     as_text,
     detail_uri,
-    document_reply,
     get_documents,
     in_range,
     invalid,
     key_of,
     listing,
     modified_window,
+    older_shape_reply,
     records_above,
-    without_own_key,
 )
 from netvisor_assets.simulator.render import (
     Style,
@@ -135,8 +134,7 @@ def salesinvoicelist(company: CompanyLike, p: Params) -> Reply:
         kind, detail = "sales_invoices", "getsalesinvoice.nv"
     else:
         raise invalid(f"Unknown listtype {listtype}")
-    start = p.moment("lastmodifiedstart")
-    end = p.moment("lastmodifiedend", end=True)
+    start, end = p.last_modified()
     include_payments = p.flag("includemodifiedpayments")
     if include_payments and (start is None or end is None):
         raise invalid("includemodifiedpayments requires lastmodifiedstart and lastmodifiedend")
@@ -200,14 +198,9 @@ def sales_document(kind: str) -> Callable[[CompanyLike, Params], Reply]:
             records = [
                 {k: v for k, v in r.items() if k != "creditedinvoicenetvisorkey"} for r in records
             ]
-        reply = document_reply(
-            [without_own_key(r, "salesinvoicenetvisorkey") for r in records],
-            single,
-            "salesinvoice",
-            "salesinvoices",
+        return older_shape_reply(
+            records, single, "salesinvoicenetvisorkey", "salesinvoice", "salesinvoices"
         )
-        reply.truth_from = records
-        return reply
 
     handler.__doc__ = f"getsalesinvoice/getorder over {kind}: root SalesInvoice or SalesInvoices."
     return handler
@@ -218,12 +211,7 @@ def sales_document(kind: str) -> Callable[[CompanyLike, Params], Reply]:
 
 def salespaymentlist(company: CompanyLike, p: Params) -> Reply:
     """Sales payments; `limitlinkedpayments` 1 = linked to an invoice, 0 = not linked."""
-    source = modified_window(
-        company,
-        "sales_payments",
-        p.moment("lastmodifiedstart"),
-        p.moment("lastmodifiedend", end=True),
-    )
+    source = modified_window(company, "sales_payments", *p.last_modified())
     above = p.int("abovenetvisorkey")
     first, last = p.date("begindate"), p.date("enddate")
     name = (p.get("searchbyname") or "").lower()
