@@ -31,20 +31,13 @@ paths as (
     group by p.account_key
 ),
 
+-- The statement line and the cash-flow category by account-number range (statements.sql).
 ranged as (
-    select p.account_key, min(m.line_code) as line_code
-    from posting as p
-    inner join {{ ref('account_mapping') }} as m
-        on {{ in_account_range('p.account_int', 'm') }}
-    group by p.account_key
+    {{ first_in_account_range('posting', ref('account_mapping'), 'line_code') }}
 ),
 
 cash as (
-    select p.account_key, min(c.sort) as cash_flow_sort
-    from posting as p
-    inner join {{ ref('cash_flow_mapping') }} as c
-        on {{ in_account_range('p.account_int', 'c') }}
-    group by p.account_key
+    {{ first_in_account_range('posting', ref('cash_flow_mapping'), 'sort', 'cash_flow_sort') }}
 ),
 
 cash_categories as (

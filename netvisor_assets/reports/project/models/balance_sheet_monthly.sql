@@ -4,16 +4,11 @@
 -- are closed: "Tilikauden voitto" is this fiscal year's result to the month end, "Edellisten
 -- tilikausien voitto" also holds earlier years' results not yet transferred by a closing entry.
 with months as (
-    select month_start, month_end, fiscal_year, fiscal_year_start, is_complete
-    from {{ ref('report_months') }}
+    select month_start from {{ ref('report_months') }}
 ),
 
 lines as (
     select * from {{ ref('statement_lines') }} where statement = 'bs'
-),
-
-rollup as (
-    {{ statement_rollup('lines') }}
 ),
 
 tb as (
@@ -69,27 +64,24 @@ detail_amounts as (
     group by month_start, line_code
 ),
 
-line_amounts as (
-    select r.target_code as line_code, d.month_start, sum(d.amount) as amount
-    from rollup as r
-    inner join detail_amounts as d on d.line_code = r.detail_code
-    group by r.target_code, d.month_start
+-- Every line at every month, rolled up from the detail amounts (statements.sql).
+monthly as (
+    {{ statement_by_month('lines', 'detail_amounts') }}
 )
 
 select
-    m.month_start,
-    m.month_end,
-    m.fiscal_year,
-    m.is_complete,
-    l.line_code,
-    l.sort,
-    l.level,
-    l.kind,
-    l.name_fi,
-    l.name_en,
-    case when l.kind = 'heading' then null else coalesce(a.amount, 0) end as amount,
+    s.month_start,
+    s.month_end,
+    s.fiscal_year,
+    s.is_complete,
+    s.line_code,
+    s.sort,
+    s.level,
+    s.kind,
+    s.name_fi,
+    s.name_en,
+    -- A heading has no amount.
+    case when s.kind = 'heading' then null else s.amount end as amount,
     coalesce(c.amount, 0) as computed_amount
-from months as m
-cross join lines as l
-left join line_amounts as a on a.line_code = l.line_code and a.month_start = m.month_start
-left join computed as c on c.line_code = l.line_code and c.month_start = m.month_start
+from monthly as s
+left join computed as c on c.line_code = s.line_code and c.month_start = s.month_start
