@@ -183,7 +183,11 @@ def check_result(key: dg.AssetKey, name: str, outcome: checks.Outcome) -> dg.Ass
 def build_source_asset(
     source: Source, ledger_start: dt.date, warehouse_kind: str, selection: Selection
 ) -> dg.AssetsDefinition:
-    """The multi-asset that fetches one source and writes its selected tables together."""
+    """The multi-asset that fetches one source and writes its selected tables together.
+
+    Long because it is a factory: the asset body is a closure over the source, its specs and
+    checks, and reads best next to the definitions it closes over.
+    """
     partitioned = source.mode is SyncMode.PARTITIONED
     partitions_def = daily_partitions(ledger_start) if partitioned else None
     tables = [selection.table(t.name) for t in source.tables if selection.is_selected(t.name)]
@@ -224,7 +228,7 @@ def build_source_asset(
                 "netvisor/primary_key": ", ".join(table.primary_key),
                 "netvisor/sync_mode": table.mode.value,
                 "netvisor/partition_column": table.partition_column or "",
-                "netvisor/resources": ", ".join(table.resources),
+                "netvisor/resources": ", ".join(source.resources_of(table)),
             },
         )
         for table in tables

@@ -129,19 +129,9 @@ def plan_changes(
         if source.rerun is Rerun.FROM_FIRST_CHANGE:
             cumulative.append(source)
             continue
-        days: set[dt.date] = set()
-        keys: set[int] = set()
         if source.rerun is Rerun.NEW_DAYS:
             no_filter.append(source)
-        else:
-            for key, day in source.changes(client, since, end):
-                keys.add(key)
-                if day is not None:
-                    days.add(day)
-        if source.deleted_kind is not None:
-            deleted = client.deleted(source.deleted_kind, since.astimezone(HELSINKI).date())
-            keys |= {r["netvisorkey"] for r in deleted}
-        days |= _stored_dates(warehouse, source, keys)
+        days = _changed_days(client, warehouse, source, since, end)
         in_range = {d for d in days if first_day <= d <= last_day}
         if in_range:
             plan.days[source.name] = in_range
@@ -153,20 +143,49 @@ def plan_changes(
         # No change filter (paymentlist.nv): re-read the days since the last tick.
         plan.days[source.name] = plan.days.get(source.name, set()) | new_days
     for source in cumulative:
-        # A cumulative figure (a balance) on day D moves with every change on or before D,
-        # and every new day has one even without changes. Every day up to Netvisor's today is
-        # re-run, and every later day the warehouse already holds (Netvisor's clock behind
-        # ours, or a backfill ahead of it), so no stored figure stays stale.
-        assert source.moved_by is not None
-        header = source.tables[0]
-        assert header.partition_column is not None
-        start = min(plan.days.get(source.moved_by, set()) | new_days, default=None)
-        stored = warehouse.max_value(header.name, header.partition_column)
-        end_day = min(last_day, max(today, stored) if stored is not None else today)
-        if start is not None and start <= end_day:
-            plan.days[source.name] = _days(start, end_day)
+        moved = plan.days.get(source.moved_by or "", set()) | new_days
+        days = _cumulative_days(warehouse, source, moved, today, last_day)
+        if days:
+            plan.days[source.name] = days
     plan.requests = client.requests_made - before
     return plan
+
+
+def _changed_days(
+    client: NetvisorClient,
+    warehouse: Warehouse,
+    source: Source,
+    since: dt.datetime,
+    end: dt.datetime,
+) -> set[dt.date]:
+    """Days holding a document that changed or was deleted: the document's own date, and the
+    day the warehouse holds it on (a document can move to another day or vanish)."""
+    days: set[dt.date] = set()
+    keys: set[int] = set()
+    if source.rerun is not Rerun.NEW_DAYS:
+        for key, day in source.changes(client, since, end):
+            keys.add(key)
+            if day is not None:
+                days.add(day)
+    if source.deleted_kind is not None:
+        deleted = client.deleted(source.deleted_kind, since.astimezone(HELSINKI).date())
+        keys |= {r["netvisorkey"] for r in deleted}
+    return days | _stored_dates(warehouse, source, keys)
+
+
+def _cumulative_days(
+    warehouse: Warehouse, source: Source, moved: set[dt.date], today: dt.date, last_day: dt.date
+) -> set[dt.date]:
+    """A cumulative figure (a balance) on day D moves with every change on or before D, and
+    every new day has one even without changes. Every day from the first moved one up to
+    Netvisor's today is re-run, and every later day the warehouse already holds (Netvisor's
+    clock behind ours, or a backfill ahead of it), so no stored figure stays stale."""
+    header = source.tables[0]
+    assert header.partition_column is not None
+    start = min(moved, default=None)
+    stored = warehouse.max_value(header.name, header.partition_column)
+    end_day = min(last_day, max(today, stored) if stored is not None else today)
+    return _days(start, end_day) if start is not None and start <= end_day else set()
 
 
 def _digest(records: list[dict]) -> str:
@@ -301,7 +320,11 @@ def build_changes_sensor(
     jobs: Sequence[AssetJob],
     interval_seconds: int = DEFAULT_INTERVAL_SECONDS,
 ) -> dg.SensorDefinition:
-    """The `netvisor_changes` sensor."""
+    """The `netvisor_changes` sensor.
+
+    Long because it is a factory: the tick is a closure over the jobs and the selection; its
+    planning lives in `plan_changes` and `change_runs`.
+    """
 
     @dg.sensor(
         name=SENSOR_NAME,

@@ -41,7 +41,6 @@ Log = Callable[[str], None]
 ORGANISATION_TABLE = Table(
     name="_netvisor_organisation",
     description="The Netvisor company (Y-tunnus) this warehouse holds.",
-    resources=(),
     primary_key=("organisation_id",),
     mode=SyncMode.FULL_REFRESH,
     columns=(Column("organisation_id", "STRING", "Y-tunnus of the synced company."),),
@@ -189,28 +188,11 @@ def sync_source(
     # A locked day must sync to exactly what was stored: fingerprint what is stored first
     # (before the load holds the warehouse), and what the load stages.
     locked_before: dict[str, dict[tuple, tuple]] = {}
-    after: dict[str, dict[tuple, tuple]] = {}
     compared: dict[str, list[str]] = {}
     if source.follows_period_locks and window is not None and not rebuild:
         outcome.lock_date = stored_lock_date(warehouse)
-        for table in tables:
-            scope = _locked_scope(table, window, outcome.lock_date)
-            existing = warehouse.table_columns(table.name)
-            if scope is None or not existing:
-                continue
-            # A column newly selected is not stored yet: compare the columns both sides have.
-            compared[table.name] = [
-                c.name for c in table.columns if c.name in existing and not c.moves_after_lock
-            ]
-            col = table.partition_column
-            stored = warehouse.read(
-                table.name,
-                columns=compared[table.name],
-                where=f"{col} >= @first AND {col} <= @last",
-                params={"first": scope[0], "last": scope[1]},
-            )
-            locked_before[table.name] = _fingerprints(table, stored, compared[table.name])
-            after[table.name] = {}
+        locked_before, compared = _locked_fingerprints(tables, warehouse, window, outcome.lock_date)
+    after: dict[str, dict[tuple, tuple]] = {name: {} for name in locked_before}
     for table in tables:
         outcome.returned[table.name] = 0
     with warehouse.load(targets, labels=labels) as load:
@@ -243,6 +225,40 @@ def sync_source(
         outcome.locked_changes[name] = _changed_keys(fingerprints, after[name])
     outcome.requests = client.requests_made - before
     outcome.new_fields = sorted(new_fields)
+    _report_outside(outcome, window, say)
+    return outcome
+
+
+def _locked_fingerprints(
+    tables: Sequence[Table],
+    warehouse: Warehouse,
+    window: tuple[dt.date, dt.date],
+    lock_date: dt.date | None,
+) -> tuple[dict[str, dict[tuple, tuple]], dict[str, list[str]]]:
+    """Fingerprints of the stored rows on locked days of the window, per table, and the
+    columns compared (a column newly selected is not stored yet: both sides' columns only)."""
+    fingerprints: dict[str, dict[tuple, tuple]] = {}
+    compared: dict[str, list[str]] = {}
+    for table in tables:
+        scope = _locked_scope(table, window, lock_date)
+        existing = warehouse.table_columns(table.name)
+        if scope is None or not existing:
+            continue
+        compared[table.name] = [
+            c.name for c in table.columns if c.name in existing and not c.moves_after_lock
+        ]
+        col = table.partition_column
+        stored = warehouse.read(
+            table.name,
+            columns=compared[table.name],
+            where=f"{col} >= @first AND {col} <= @last",
+            params={"first": scope[0], "last": scope[1]},
+        )
+        fingerprints[table.name] = _fingerprints(table, stored, compared[table.name])
+    return fingerprints, compared
+
+
+def _report_outside(outcome: SourceSync, window: tuple[dt.date, dt.date] | None, say: Log) -> None:
     for name, count in outcome.outside_window.items():
         say(
             f"{name}: {count} rows dated outside {window[0]}..{window[1]} were not written "
@@ -250,7 +266,6 @@ def sync_source(
             if window
             else f"{name}: {count} rows outside the window"
         )
-    return outcome
 
 
 def _mode(source: Source, rebuild: bool) -> LoadMode:

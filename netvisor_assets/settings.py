@@ -151,7 +151,11 @@ class NetvisorSettings:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> NetvisorSettings:
-        """Read and validate every `NETVISOR_*` variable; raise SettingsError listing all errors."""
+        """Read and validate every `NETVISOR_*` variable; raise SettingsError listing all errors.
+
+        One variable after the other, collecting every error before raising, so a person fixes
+        a `.env` in one go: splitting it would scatter that list.
+        """
         env = os.environ if environ is None else environ
         raw = {field: (env.get(var) or "").strip() for field, var in ENV_VARS.items()}
         given_credentials = [f for f in CREDENTIAL_FIELDS if raw[f]]

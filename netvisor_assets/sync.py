@@ -83,7 +83,11 @@ def _report_checks(evaluations: Sequence[dg.AssetCheckEvaluation]) -> None:
 
 
 def run_full_sync(until: str | None = None, record_runs: bool = False) -> dict[str, int]:
-    """Materialize every table; return the warehouse row count per table."""
+    """Materialize every table; return the warehouse row count per table.
+
+    The jobs in the order a full sync needs them (reference, merged, partitioned, reports),
+    each with its own progress line: one readable sequence rather than scattered steps.
+    """
     from netvisor_assets.definitions import (
         MERGE_JOB,
         PARTITIONED_JOB,
@@ -169,7 +173,11 @@ def _print_reports() -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of `scripts/sync` and `netvisor-sync`."""
+    """Entry point of `scripts/sync` and `netvisor-sync`.
+
+    A script read top to bottom (settings, simulator, sync, reports, summary): what a person
+    sees, in the order they see it.
+    """
     args = _parse_args(argv)
     load_dotenv_file()
     demo = not any((os.environ.get(ENV_VARS[f]) or "").strip() for f in CREDENTIAL_FIELDS)

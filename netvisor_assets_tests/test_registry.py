@@ -44,12 +44,7 @@ def _missing(source: Source, sim: SimulatorServer, readme: str, selected: set[st
         and not (endpoint.list.whole_document)
     ):
         out.append("request declaration: a list resource with record paths")
-    declared = set(endpoint.resources)
-    if source.deleted_kind:
-        declared.add(f"deleted{source.deleted_kind}.nv")
-    listed = {r for t in source.tables for r in t.resources}
-    if declared - listed:
-        out.append(f"registry entry: Table.resources lacks {sorted(declared - listed)}")
+    declared = {r for t in source.tables for r in source.resources_of(t)}
     if source.mode is SyncMode.PARTITIONED and endpoint.list.window is None:
         out.append("request declaration: a partitioned source needs a date window")
     if source.mode is SyncMode.MERGE and not source.has_change_filter:
@@ -118,7 +113,6 @@ def test_the_meta_test_names_what_a_half_added_table_lacks(sim: SimulatorServer)
     table = Table(
         name="bank_accounts",
         description="Bank accounts.",
-        resources=("getbankaccounts.nv",),
         primary_key=("bank_account_key",),
         mode=SyncMode.FULL_REFRESH,
         columns=(c("NetvisorKey", "bank_account_key", "Key."),),

@@ -46,7 +46,10 @@ class DeleteAllConfig(dg.Config):
 def build_admin_jobs(
     selection: Selection, ledger_start: dt.date, organisation_id: str
 ) -> list[dg.JobDefinition]:
-    """The three admin jobs, bound to this deployment's settings and selection."""
+    """The three admin jobs, bound to this deployment's settings and selection.
+
+    Long because it is a factory: each op is a closure over the settings and sits by its job.
+    """
 
     @dg.op(name="check_netvisor_connection")
     def check_connection_op(context: dg.OpExecutionContext, netvisor: NetvisorResource) -> None:

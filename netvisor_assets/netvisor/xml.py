@@ -346,6 +346,9 @@ def iter_records(
     Empty record elements (`<SalesInvoice/>`, Netvisor's "not found") are skipped.
     An empty path `()` yields the whole payload of `Root` as one record. `body` is bytes or a
     streamed `BodyReader`; either way the bytes are read once, as they arrive.
+
+    One loop over iterparse events on purpose: it is the parser's hot path (every element of
+    every response), and its state (the open path, the envelope) is shared by every branch.
     """
     reader = body_reader(body, resource)
     wanted = {tuple(p) for p in paths}

@@ -32,9 +32,10 @@ def render_table_reference() -> str:
     out.append("|---|---|---|---|---|")
     for source in SOURCES:
         for t in source.tables:
+            resources = ", ".join(source.resources_of(t))
             out.append(
                 f"| `netvisor/{t.name}` | {', '.join(t.primary_key)} | "
-                f"{t.partition_column or '-'} | {_MODE[t.mode]} | {', '.join(t.resources)} |"
+                f"{t.partition_column or '-'} | {_MODE[t.mode]} | {resources} |"
             )
     out.append("")
     out.append(

@@ -5,7 +5,11 @@ from __future__ import annotations
 from netvisor_assets.netvisor.endpoints import Endpoint, Paging, Resource
 from netvisor_assets.tables.columns import c, computed
 from netvisor_assets.tables.schema import SyncMode, Table
-from netvisor_assets.tables.source import Rerun, Source, document_source, single_table_rows
+from netvisor_assets.tables.source import (
+    Rerun,
+    document_source,
+    table_source,
+)
 
 VOUCHER_STATUSES = ("valid", "invalidated")
 
@@ -15,7 +19,6 @@ VOUCHERS = Table(
         "Accounting vouchers (accountingledger.nv), valid and invalidated; the `status` column "
         "tells them apart. Deleted vouchers disappear on the next sync of their day."
     ),
-    resources=("accountingledger.nv", "deletedvouchers.nv"),
     primary_key=("voucher_key",),
     mode=SyncMode.PARTITIONED,
     partition_column="voucher_date",
@@ -55,7 +58,6 @@ VOUCHERS = Table(
 VOUCHER_LINES = Table(
     name="voucher_lines",
     description="Lines of accounting vouchers: one debit (+) or credit (-) posting each.",
-    resources=("accountingledger.nv",),
     primary_key=("voucher_key", "line_position"),
     mode=SyncMode.PARTITIONED,
     partition_column="voucher_date",
@@ -156,7 +158,6 @@ VOUCHER_SOURCE = document_source(
 ACCOUNT_BALANCES = Table(
     name="account_balances",
     description="Each account's balance at the end of each day (accountbalance.nv).",
-    resources=("accountbalance.nv",),
     primary_key=("account_key", "balance_date"),
     mode=SyncMode.PARTITIONED,
     partition_column="balance_date",
@@ -190,12 +191,10 @@ BALANCE_ENDPOINT = Endpoint(
 )
 
 
-BALANCE_SOURCE = Source(
-    name="account_balances",
-    description="Daily closing balances per account.",
-    tables=(ACCOUNT_BALANCES,),
-    to_rows=single_table_rows(ACCOUNT_BALANCES),
-    endpoint=BALANCE_ENDPOINT,
+BALANCE_SOURCE = table_source(
+    ACCOUNT_BALANCES,
+    "Daily closing balances per account.",
+    BALANCE_ENDPOINT,
     follows_period_locks=True,
     # A balance is cumulative: a posting on day D changes every closing balance from D on.
     rerun=Rerun.FROM_FIRST_CHANGE,

@@ -7,7 +7,7 @@ import datetime as dt
 from netvisor_assets.netvisor.endpoints import PRODUCT_KEY_BATCH_SIZE, Endpoint, Paging, Resource
 from netvisor_assets.tables.columns import c
 from netvisor_assets.tables.schema import SyncMode, Table
-from netvisor_assets.tables.source import Source, single_table_rows
+from netvisor_assets.tables.source import table_source
 
 _B = "CustomerBaseInformation"
 _F = "CustomerFinvoiceDetails"
@@ -18,7 +18,6 @@ _A = "CustomerAdditionalInformation"
 CUSTOMERS = Table(
     name="customers",
     description="Customers (customerlist.nv + getcustomer.nv), merged on their key.",
-    resources=("customerlist.nv", "getcustomer.nv"),
     primary_key=("customer_key",),
     mode=SyncMode.MERGE,
     columns=(
@@ -133,12 +132,10 @@ CUSTOMER_ENDPOINT = Endpoint(
 )
 
 
-CUSTOMER_SOURCE = Source(
-    name="customers",
-    description="Customers.",
-    tables=(CUSTOMERS,),
-    to_rows=single_table_rows(CUSTOMERS),
-    endpoint=CUSTOMER_ENDPOINT,
+CUSTOMER_SOURCE = table_source(
+    CUSTOMERS,
+    "Customers.",
+    CUSTOMER_ENDPOINT,
     field_types={
         "customergroupid": "int",
         "taxhandlingclause_netvisorkey": "int",
@@ -152,7 +149,6 @@ _VA = "VendorAdditionalInformation"
 VENDORS = Table(
     name="vendors",
     description="Vendors (getvendor.nv, paged), merged on their key.",
-    resources=("getvendor.nv",),
     primary_key=("vendor_key",),
     mode=SyncMode.MERGE,
     columns=(
@@ -225,13 +221,7 @@ VENDOR_ENDPOINT = Endpoint(
 )
 
 
-VENDOR_SOURCE = Source(
-    name="vendors",
-    description="Vendors.",
-    tables=(VENDORS,),
-    to_rows=single_table_rows(VENDORS),
-    endpoint=VENDOR_ENDPOINT,
-)
+VENDOR_SOURCE = table_source(VENDORS, "Vendors.", VENDOR_ENDPOINT)
 
 _PB = "ProductBaseInformation"
 _PK = "ProductBookkeepingDetails"
@@ -240,7 +230,6 @@ _PI = "ProductInventoryDetails"
 PRODUCTS = Table(
     name="products",
     description="Products (productlist.nv + getproduct.nv), merged on their key.",
-    resources=("productlist.nv", "getproduct.nv"),
     primary_key=("product_key",),
     mode=SyncMode.MERGE,
     columns=(
@@ -305,12 +294,10 @@ PRODUCT_ENDPOINT = Endpoint(
 )
 
 
-PRODUCT_SOURCE = Source(
-    name="products",
-    description="Products.",
-    tables=(PRODUCTS,),
-    to_rows=single_table_rows(PRODUCTS),
-    endpoint=PRODUCT_ENDPOINT,
+PRODUCT_SOURCE = table_source(
+    PRODUCTS,
+    "Products.",
+    PRODUCT_ENDPOINT,
     field_types={
         "productgroupid": "int",
         "unitgrossprice": "decimal",

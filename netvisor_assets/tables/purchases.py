@@ -5,12 +5,15 @@ from __future__ import annotations
 from netvisor_assets.netvisor.endpoints import Endpoint, Paging, Resource
 from netvisor_assets.tables.columns import c, computed
 from netvisor_assets.tables.schema import SyncMode, Table
-from netvisor_assets.tables.source import Rerun, Source, document_source, single_table_rows
+from netvisor_assets.tables.source import (
+    Rerun,
+    document_source,
+    table_source,
+)
 
 PURCHASE_INVOICES = Table(
     name="purchase_invoices",
     description="Purchase invoices (getpurchaseinvoice.nv version 2), one row per invoice.",
-    resources=("purchaseinvoicelist.nv", "getpurchaseinvoice.nv", "deletedpurchaseinvoices.nv"),
     primary_key=("purchase_invoice_key",),
     mode=SyncMode.PARTITIONED,
     partition_column="purchase_invoice_date",
@@ -98,7 +101,6 @@ PURCHASE_INVOICES = Table(
 PURCHASE_INVOICE_LINES = Table(
     name="purchase_invoice_lines",
     description="Lines of purchase invoices, with their dimensions.",
-    resources=("getpurchaseinvoice.nv",),
     primary_key=("purchase_invoice_key", "line_position"),
     mode=SyncMode.PARTITIONED,
     partition_column="purchase_invoice_date",
@@ -196,7 +198,6 @@ PURCHASE_INVOICE_SOURCE = document_source(
 PURCHASE_ORDERS = Table(
     name="purchase_orders",
     description="Purchase orders (getpurchaseorder.nv), one row per order.",
-    resources=("purchaseorderlist.nv", "getpurchaseorder.nv", "deletedpurchaseorders.nv"),
     primary_key=("purchase_order_key",),
     mode=SyncMode.PARTITIONED,
     partition_column="order_date",
@@ -229,7 +230,6 @@ PURCHASE_ORDERS = Table(
 PURCHASE_ORDER_LINES = Table(
     name="purchase_order_lines",
     description="Product lines of purchase orders.",
-    resources=("getpurchaseorder.nv",),
     primary_key=("purchase_order_key", "line_position"),
     mode=SyncMode.PARTITIONED,
     partition_column="order_date",
@@ -288,7 +288,6 @@ PURCHASE_ORDER_SOURCE = document_source(
 PURCHASE_PAYMENTS = Table(
     name="purchase_payments",
     description="Payments of purchase invoices (paymentlist.nv).",
-    resources=("paymentlist.nv", "deletedpurchasepayments.nv"),
     primary_key=("purchase_payment_key",),
     mode=SyncMode.PARTITIONED,
     partition_column="payment_date",
@@ -325,12 +324,10 @@ PURCHASE_PAYMENT_ENDPOINT = Endpoint(
 )
 
 
-PURCHASE_PAYMENT_SOURCE = Source(
-    name="purchase_payments",
-    description="Payments of purchase invoices.",
-    tables=(PURCHASE_PAYMENTS,),
-    to_rows=single_table_rows(PURCHASE_PAYMENTS),
-    endpoint=PURCHASE_PAYMENT_ENDPOINT,
+PURCHASE_PAYMENT_SOURCE = table_source(
+    PURCHASE_PAYMENTS,
+    "Payments of purchase invoices.",
+    PURCHASE_PAYMENT_ENDPOINT,
     deleted_kind="purchasepayments",
     follows_period_locks=True,
     reconciled_by_listing=True,

@@ -7,12 +7,11 @@ from typing import Any
 from netvisor_assets.netvisor.endpoints import Endpoint, Resource
 from netvisor_assets.tables.columns import as_list, c, computed, row
 from netvisor_assets.tables.schema import SyncMode, Table
-from netvisor_assets.tables.source import Records, Rows, Source, single_table_rows
+from netvisor_assets.tables.source import Records, Rows, Source, table_source
 
 ACCOUNTS = Table(
     name="accounts",
     description="Chart of accounts (accountlist.nv): accounts and account groups as a tree.",
-    resources=("accountlist.nv",),
     primary_key=("account_key",),
     mode=SyncMode.FULL_REFRESH,
     columns=(
@@ -38,7 +37,6 @@ ACCOUNTS = Table(
 DIMENSIONS = Table(
     name="dimensions",
     description="Dimension items with their dimension (dimensionlist.nv, hidden ones included).",
-    resources=("dimensionlist.nv",),
     primary_key=("dimension_item_key",),
     mode=SyncMode.FULL_REFRESH,
     columns=(
@@ -79,7 +77,6 @@ def _dimension_rows(records: Records) -> Rows:
 ACCOUNTING_PERIODS = Table(
     name="accounting_periods",
     description="Accounting periods (financial years) from accountingperiodlist.nv.",
-    resources=("accountingperiodlist.nv",),
     primary_key=("period_key",),
     mode=SyncMode.FULL_REFRESH,
     columns=(
@@ -116,7 +113,6 @@ DEFAULT_ACCOUNTS = Table(
         "The company's default accounts (accountlist.nv CompanyDefaultAccounts): which account "
         "is trade receivables, trade payables, sales VAT, purchase VAT, ... One row per role."
     ),
-    resources=("accountlist.nv",),
     primary_key=("role",),
     mode=SyncMode.FULL_REFRESH,
     columns=(
@@ -134,7 +130,6 @@ DEFAULT_ACCOUNTS = Table(
 VOUCHER_TYPES = Table(
     name="voucher_types",
     description="Voucher types (vouchertypelist.nv).",
-    resources=("vouchertypelist.nv",),
     primary_key=("voucher_type_key",),
     mode=SyncMode.FULL_REFRESH,
     columns=(
@@ -148,7 +143,6 @@ VOUCHER_TYPES = Table(
 PAYMENT_TERMS = Table(
     name="payment_terms",
     description="Payment terms (paymenttermlist.nv).",
-    resources=("paymenttermlist.nv",),
     primary_key=("payment_term_key",),
     mode=SyncMode.FULL_REFRESH,
     columns=(
@@ -172,7 +166,6 @@ SALES_PERSONNEL = Table(
     description=(
         "Sales people (salespersonnellist.nv): who an invoice's seller identifier can name."
     ),
-    resources=("salespersonnellist.nv",),
     primary_key=("sales_person_key",),
     mode=SyncMode.FULL_REFRESH,
     columns=(
@@ -229,9 +222,7 @@ PAYMENT_TERM_ENDPOINT = Endpoint(
 )
 
 
-ACCOUNT_SOURCE = Source(
-    "accounts", "Chart of accounts.", (ACCOUNTS,), single_table_rows(ACCOUNTS), ACCOUNT_ENDPOINT
-)
+ACCOUNT_SOURCE = table_source(ACCOUNTS, "Chart of accounts.", ACCOUNT_ENDPOINT)
 DIMENSION_SOURCE = Source(
     "dimensions",
     "Dimensions.",
@@ -246,42 +237,16 @@ DIMENSION_SOURCE = Source(
         "linktype": "int",
     },
 )
-DEFAULT_ACCOUNT_SOURCE = Source(
-    "default_accounts",
+DEFAULT_ACCOUNT_SOURCE = table_source(
+    DEFAULT_ACCOUNTS,
     "The company's default accounts (receivables, payables, VAT, ...).",
-    (DEFAULT_ACCOUNTS,),
-    single_table_rows(DEFAULT_ACCOUNTS),
-    endpoint=DEFAULT_ACCOUNT_ENDPOINT,
+    DEFAULT_ACCOUNT_ENDPOINT,
 )
-PERIOD_SOURCE = Source(
-    "accounting_periods",
-    "Accounting periods.",
-    (ACCOUNTING_PERIODS,),
-    single_table_rows(ACCOUNTING_PERIODS),
-    endpoint=PERIOD_ENDPOINT,
-)
-VOUCHER_TYPE_SOURCE = Source(
-    "voucher_types",
-    "Voucher types.",
-    (VOUCHER_TYPES,),
-    single_table_rows(VOUCHER_TYPES),
-    endpoint=VOUCHER_TYPE_ENDPOINT,
-)
-PAYMENT_TERM_SOURCE = Source(
-    "payment_terms",
-    "Payment terms.",
-    (PAYMENT_TERMS,),
-    single_table_rows(PAYMENT_TERMS),
-    endpoint=PAYMENT_TERM_ENDPOINT,
-)
+PERIOD_SOURCE = table_source(ACCOUNTING_PERIODS, "Accounting periods.", PERIOD_ENDPOINT)
+VOUCHER_TYPE_SOURCE = table_source(VOUCHER_TYPES, "Voucher types.", VOUCHER_TYPE_ENDPOINT)
+PAYMENT_TERM_SOURCE = table_source(PAYMENT_TERMS, "Payment terms.", PAYMENT_TERM_ENDPOINT)
 
-SALES_PERSONNEL_SOURCE = Source(
-    name="sales_personnel",
-    description="Sales people.",
-    tables=(SALES_PERSONNEL,),
-    to_rows=single_table_rows(SALES_PERSONNEL),
-    endpoint=SALES_PERSONNEL_ENDPOINT,
-)
+SALES_PERSONNEL_SOURCE = table_source(SALES_PERSONNEL, "Sales people.", SALES_PERSONNEL_ENDPOINT)
 
 # The family's sources in sync order: `netvisor_assets.tables` collects every family's.
 SOURCES = (

@@ -5,7 +5,7 @@ from __future__ import annotations
 from netvisor_assets.netvisor.endpoints import Endpoint, Paging, Resource
 from netvisor_assets.tables.columns import c, computed
 from netvisor_assets.tables.schema import Column, SyncMode, Table
-from netvisor_assets.tables.source import Source, document_source, single_table_rows
+from netvisor_assets.tables.source import document_source, table_source
 
 # Machine statuses of sales invoices (reference 4.5: the list filter's matched statuses).
 SALES_INVOICE_STATUSES = (
@@ -15,7 +15,10 @@ SALES_INVOICE_STATUSES = (
 
 
 def _document_header(prefix: str, statuses: tuple[str, ...] = ()) -> tuple[Column, ...]:
-    """Columns of a getsalesinvoice.nv / getorder.nv document (orders share the shape)."""
+    """Columns of a getsalesinvoice.nv / getorder.nv document (orders share the shape).
+
+    One column a line: its length is the document's width, not logic.
+    """
     return (
         c(
             "SalesInvoiceNetvisorKey",
@@ -201,7 +204,6 @@ def _document_tables(
     header = Table(
         name=f"sales_{kind}s",
         description=f"Sales {title}s ({resource}), one row per document.",
-        resources=("salesinvoicelist.nv", resource, f"deletedsales{kind}s.nv"),
         primary_key=(f"sales_{kind}_key",),
         mode=SyncMode.PARTITIONED,
         partition_column=f"sales_{kind}_date",
@@ -210,7 +212,6 @@ def _document_tables(
     lines = Table(
         name=f"sales_{kind}_lines",
         description=f"Product lines of sales {title}s.",
-        resources=(resource,),
         primary_key=(f"sales_{kind}_key", "line_position"),
         mode=SyncMode.PARTITIONED,
         partition_column=f"sales_{kind}_date",
@@ -365,7 +366,6 @@ SALES_ORDER_SOURCE = document_source(
 SALES_PAYMENTS = Table(
     name="sales_payments",
     description="Payments received from customers (salespaymentlist.nv).",
-    resources=("salespaymentlist.nv", "deletedsalespayments.nv"),
     primary_key=("sales_payment_key",),
     mode=SyncMode.PARTITIONED,
     partition_column="payment_date",
@@ -418,12 +418,10 @@ SALES_PAYMENT_ENDPOINT = Endpoint(
     changes_by="modified",
 )
 
-SALES_PAYMENT_SOURCE = Source(
-    name="sales_payments",
-    description="Customer payments.",
-    tables=(SALES_PAYMENTS,),
-    to_rows=single_table_rows(SALES_PAYMENTS),
-    endpoint=SALES_PAYMENT_ENDPOINT,
+SALES_PAYMENT_SOURCE = table_source(
+    SALES_PAYMENTS,
+    "Customer payments.",
+    SALES_PAYMENT_ENDPOINT,
     deleted_kind="salespayments",
     follows_period_locks=True,
     reconciled_by_listing=True,

@@ -1,8 +1,9 @@
 """The shape of a table entry: what every other layer derives its behaviour from.
 
-One `Table` describes one warehouse table: its Netvisor resources, key, partition column, sync
-mode and columns with exact warehouse types. The asset factory, the warehouse DDL, the pandera
-schema, the column selection and the README's table reference are all generated from these.
+One `Table` describes one warehouse table: its key, partition column, sync mode and columns
+with exact warehouse types (the Netvisor resources it comes from are its source's endpoint).
+The asset factory, the warehouse DDL, the pandera schema, the column selection and the README's
+table reference are all generated from these.
 """
 
 from __future__ import annotations
@@ -63,7 +64,6 @@ class Table:
 
     name: str
     description: str
-    resources: tuple[str, ...]
     primary_key: tuple[str, ...]
     mode: SyncMode
     columns: tuple[Column, ...]

@@ -108,6 +108,15 @@ class Source:
             return client.fetch(self.endpoint, modified=(since, None))
         return client.fetch(self.endpoint, changed_since=since)
 
+    def resources_of(self, table: Table) -> tuple[str, ...]:
+        """The Netvisor resources a table's rows come from: all of the source's for its first
+        table (deletions included), the detail resource for its lines."""
+        endpoint = self.endpoint
+        if table is not self.tables[0]:
+            return ((endpoint.detail or endpoint.list).name,)
+        deleted = (f"deleted{self.deleted_kind}.nv",) if self.deleted_kind else ()
+        return (*endpoint.resources, *deleted)
+
     @property
     def has_change_filter(self) -> bool:
         return self.endpoint.changes_by is not None
@@ -172,6 +181,18 @@ def _covered(path: str, known: set[str]) -> bool:
     # A column over a group or a list (stored as JSON) covers everything beneath it.
     parts = path.split(".")
     return any(".".join(parts[:i]) in known for i in range(1, len(parts) + 1))
+
+
+def table_source(table: Table, description: str, endpoint: Endpoint, **kwargs: Any) -> Source:
+    """A source that fills one table, one row per record, named after its table."""
+    return Source(
+        name=table.name,
+        description=description,
+        tables=(table,),
+        to_rows=single_table_rows(table),
+        endpoint=endpoint,
+        **kwargs,
+    )
 
 
 def single_table_rows(table: Table) -> Callable[[Records], Rows]:
