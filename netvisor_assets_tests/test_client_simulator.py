@@ -50,7 +50,6 @@ import pytest
 
 from netvisor_assets import settings
 from netvisor_assets.netvisor.client import NetvisorClient
-from netvisor_assets.netvisor.endpoints import Endpoint, Resource
 from netvisor_assets.netvisor.errors import (
     AuthenticationFailed,
     DeadlineExceeded,
@@ -84,6 +83,7 @@ from netvisor_assets.tables.reference import (
     DIMENSION_ENDPOINT,
     PAYMENT_TERM_ENDPOINT,
     PERIOD_ENDPOINT,
+    SALES_PERSONNEL_ENDPOINT,
     VOUCHER_TYPE_ENDPOINT,
 )
 from netvisor_assets.tables.sales import (
@@ -267,12 +267,6 @@ D = dt.date
 JAN_1, JAN_31 = D(2025, 1, 1), D(2025, 1, 31)
 
 # No sales personnel table yet: the resource declared here, as the old client method read it.
-SALES_PERSONNEL_ENDPOINT = Endpoint(
-    list=Resource(
-        "salespersonnellist.nv",
-        (("salespersonnellist", "salesperson"), ("salespersonnellist", "salespersonnel")),
-    )
-)
 
 
 def without_locks(periods: Sequence[dict]) -> list[dict]:

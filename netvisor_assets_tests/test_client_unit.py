@@ -28,7 +28,6 @@ import pytest
 from netvisor_assets.netvisor import errors
 from netvisor_assets.netvisor.auth import compute_mac
 from netvisor_assets.netvisor.client import NetvisorClient
-from netvisor_assets.netvisor.endpoints import Endpoint, Resource
 from netvisor_assets.netvisor.paging import month_windows
 from netvisor_assets.netvisor.query import build_query, format_param
 from netvisor_assets.netvisor.xml import HELSINKI
@@ -42,17 +41,12 @@ from netvisor_assets.tables.purchases import (
 from netvisor_assets.tables.reference import (
     DIMENSION_ENDPOINT,
     PAYMENT_TERM_ENDPOINT,
+    SALES_PERSONNEL_ENDPOINT,
     VOUCHER_TYPE_ENDPOINT,
 )
 from netvisor_assets.tables.sales import SALES_INVOICE_ENDPOINT, SALES_ORDER_ENDPOINT
 
 # No sales personnel table yet: the resource declared here, as the old client method read it.
-SALES_PERSONNEL_ENDPOINT = Endpoint(
-    list=Resource(
-        "salespersonnellist.nv",
-        (("salespersonnellist", "salesperson"), ("salespersonnellist", "salespersonnel")),
-    )
-)
 
 CUSTOMER_KEY = "ck-5ecret-7cd680e89e880553"
 PARTNER_KEY = "pk-5ecret-07f94228d149a96b"

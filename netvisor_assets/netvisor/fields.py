@@ -41,12 +41,6 @@ def normalise_name(name: str) -> str:
     return _ATTR_CLEAN.sub("_", local.lower()).strip("_")
 
 
-def attribute_key(element_key: str, attribute: str, *, leaf: bool) -> str:
-    """Record key of an attribute: `<element>_<attr>` on leaves, `<attr>` on groups."""
-    attr = normalise_name(attribute)
-    return f"{element_key}_{attr}" if leaf else attr
-
-
 def field_type(key: str) -> FieldType:
     """Type of a record key as the table registry declares it; unknown keys are strings.
 
@@ -122,8 +116,3 @@ REPEATED: frozenset[tuple[str, str]] = frozenset(
         ("deletedpurchasepayments", "deletedpurchasepayment"),
     }
 )
-
-
-def is_repeated(parent_key: str, child_key: str) -> bool:
-    """Whether `child_key` under `parent_key` is always a list."""
-    return (parent_key, child_key) in REPEATED

@@ -255,13 +255,6 @@ def _reports_warehouse(settings: WarehouseSettings) -> Any:
     return DuckDBWarehouse(settings.duckdb_path, schema=reports_dataset(settings))
 
 
-def _euros(value: Any) -> str:
-    """1,234.56; '' for a heading line, which has no amount."""
-    if value is None or value != value:
-        return ""
-    return f"{value:,.2f}"
-
-
 def statement_table(settings: WarehouseSettings, model: str) -> tuple[str, dg.TableMetadataValue]:
     """The latest complete month of a statement model (else the latest), as a UI table."""
     warehouse = _reports_warehouse(settings)

@@ -8,7 +8,7 @@ everything, or for what changed, and how to turn records into rows for each of i
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import TYPE_CHECKING, Any
@@ -17,7 +17,7 @@ from netvisor_assets.netvisor import paging
 from netvisor_assets.netvisor.endpoints import Endpoint
 from netvisor_assets.netvisor.fields import FieldType
 from netvisor_assets.tables.columns import as_list, pick, row
-from netvisor_assets.tables.schema import Column, SyncMode, Table
+from netvisor_assets.tables.schema import SyncMode, Table
 
 if TYPE_CHECKING:
     from netvisor_assets.netvisor.client import NetvisorClient
@@ -251,7 +251,3 @@ def day_ranges(days: Iterable[dt.date]) -> list[tuple[dt.date, dt.date]]:
         else:
             out.append((day, day))
     return out
-
-
-def columns_by_name(columns: Sequence[Column]) -> dict[str, Column]:
-    return {col.name: col for col in columns}
