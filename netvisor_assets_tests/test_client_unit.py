@@ -592,6 +592,7 @@ def test_vouchers_by_change_filter_and_keys():
 @pytest.mark.parametrize(
     "kwargs",
     [
+        {},
         {"keys": [1], "changed_since": dt.date(2024, 1, 1)},
     ],
 )

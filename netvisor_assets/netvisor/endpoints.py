@@ -63,6 +63,9 @@ class Resource:
     # day past now" (covers clock skew to the server), the only meaningful open end.
     modified_end_required_by: str | None = None
     changed_since: str | None = None
+    # The resource answers nothing sensible without a filter (accountingledger.nv would be
+    # asked for the whole ledger at once): a call without one is refused before it is sent.
+    needs_filter: bool = False
     # KEY_BATCHES: the key-list parameter and its cap; where a record keeps its own key.
     keys: str | None = None
     batch_size: int = KEY_BATCH_SIZE

@@ -87,6 +87,8 @@ def list_rows(
             raise ValueError(f"{resource.name} has no changed-since filter")
         query[resource.changed_since] = changed_since
     if window is None and not query and not params:
+        if resource.needs_filter:
+            raise ValueError(f"{resource.name}: give a date window, a change filter or keys")
         query.update(resource.everything)
     query.update(resource.fixed)
     query.update(params or {})

@@ -125,6 +125,7 @@ VOUCHER_ENDPOINT = Endpoint(
         "accountingledger.nv",
         _VOUCHER_PATHS,
         fixed=(("voucherstatus", 1),),
+        needs_filter=True,
         window=("startdate", "enddate"),
         modified=("lastmodifiedstart", "lastmodifiedend"),
         changed_since="changedsince",
