@@ -294,7 +294,11 @@ def _drive_ui(base_url: str, shots: Path, n_assets: int) -> str:
                 page.screenshot(path=shots / "01_assets.png")
 
                 # The header checkbox of the asset table selects every asset.
-                page.locator("label[for=checkbox-0]").first.click()
+                # The table renders after the asset list arrives; on a busy machine that takes
+                # longer than the default 30 s click timeout (seen once in CI).
+                header = page.locator("label[for=checkbox-0]").first
+                header.wait_for(state="visible", timeout=120_000)
+                header.click(timeout=60_000)
                 materialize = page.get_by_role("button", name=re.compile(r"Materialize selected"))
                 expect(materialize).to_contain_text(f"({n_assets})")
                 page.screenshot(path=shots / "02_all_selected.png")
