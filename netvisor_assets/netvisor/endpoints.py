@@ -17,7 +17,7 @@ Four paging strategies exist in Netvisor's read API, and only these:
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from enum import Enum
 
@@ -117,8 +117,10 @@ class Endpoint:
     # Cut every date window at month ends, whoever asks: the ledger has no documented row cap
     # or paging, so a month per request keeps a response bounded.
     split_by_month: bool = False
-    resources: tuple[str, ...] = field(default=(), compare=False)
 
-    def __post_init__(self) -> None:
+    @property
+    def resources(self) -> tuple[str, ...]:
+        """The resource names this endpoint asks, list first (a resource read both ways, like
+        getvendor.nv, once)."""
         names = (self.list.name, *((self.detail.name,) if self.detail else ()))
-        object.__setattr__(self, "resources", tuple(dict.fromkeys(names)))
+        return tuple(dict.fromkeys(names))

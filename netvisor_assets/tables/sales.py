@@ -284,16 +284,21 @@ def _document_list(fixed: tuple = ()) -> Resource:
     )
 
 
-SALES_INVOICE_ENDPOINT = Endpoint(
-    list=_document_list(),
-    detail=Resource(
-        "getsalesinvoice.nv",
-        _INVOICE_DETAIL,
+def _document_detail(name: str, paths: tuple) -> Resource:
+    """getsalesinvoice.nv / getorder.nv: the same parameters and document structure."""
+    return Resource(
+        name,
+        paths,
         paging=Paging.KEY_BATCHES,
         fixed=_DETAIL_OPTIONS,
         keys="netvisorkeylist",
         key_path=("salesinvoicenetvisorkey",),
-    ),
+    )
+
+
+SALES_INVOICE_ENDPOINT = Endpoint(
+    list=_document_list(),
+    detail=_document_detail("getsalesinvoice.nv", _INVOICE_DETAIL),
     merge_list_key="salesinvoicenetvisorkey",
     date_field="invoicedate",
     changes_by="modified",
@@ -302,14 +307,7 @@ SALES_INVOICE_ENDPOINT = Endpoint(
 )
 SALES_ORDER_ENDPOINT = Endpoint(
     list=_document_list(fixed=(("listtype", "preinvoice"),)),
-    detail=Resource(
-        "getorder.nv",
-        _ORDER_DETAIL,
-        paging=Paging.KEY_BATCHES,
-        fixed=_DETAIL_OPTIONS,
-        keys="netvisorkeylist",
-        key_path=("salesinvoicenetvisorkey",),
-    ),
+    detail=_document_detail("getorder.nv", _ORDER_DETAIL),
     date_field="invoicedate",
     changes_by="modified",
 )
