@@ -12,17 +12,20 @@ are counted and logged, never dropped silently.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
+import queue
+import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 
 from netvisor_assets.frames import to_frame
 from netvisor_assets.netvisor.client import NetvisorClient
-from netvisor_assets.netvisor.paging import month_windows
 from netvisor_assets.tables import Source, SyncMode, Table
 from netvisor_assets.tables.schema import Column
 from netvisor_assets.tables.source import Records
@@ -35,6 +38,8 @@ from netvisor_assets.warehouse.base import (
 )
 
 Log = Callable[[str], None]
+# A long run says how far it is at most this often (each line is a Dagster event).
+PROGRESS_SECONDS = 30.0
 
 # One warehouse (DuckDB file, BigQuery dataset) holds one Netvisor company. The organisation
 # that first synced into it is recorded here; another one is refused rather than mixed in.
@@ -195,8 +200,9 @@ def sync_source(
     after: dict[str, dict[tuple, tuple]] = {name: {} for name in locked_before}
     for table in tables:
         outcome.returned[table.name] = 0
+    next_progress = started + PROGRESS_SECONDS
     with warehouse.load(targets, labels=labels) as load:
-        for records, span in _record_batches(source, client, window, changed_since):
+        for records in _record_batches(source, client, window, changed_since):
             outcome.windows += 1
             outcome.records += len(records)
             new_fields |= set(source.unknown_fields(records))
@@ -213,11 +219,12 @@ def sync_source(
                     col = table.partition_column
                     locked = staged[staged[col] <= outcome.lock_date]
                     after[table.name].update(_fingerprints(table, locked, compared[table.name]))
-            if span is not None and window is not None and span != window:
+            if window is not None and time.monotonic() > next_progress:
+                next_progress = time.monotonic() + PROGRESS_SECONDS
                 staged = ", ".join(f"{n} {c}" for n, c in load.staged.items())
                 say(
-                    f"{source.name}: fetched {span[0]}..{span[1]} (window {outcome.windows}), "
-                    f"staged {staged}, {time.monotonic() - started:.1f} s"
+                    f"{source.name}: {client.requests_made - before} requests, staged {staged}, "
+                    f"{time.monotonic() - started:.1f} s"
                 )
         outcome.staged = dict(load.staged)
         outcome.results = load.commit()
@@ -281,18 +288,62 @@ def _record_batches(
     client: NetvisorClient,
     window: tuple[dt.date, dt.date] | None,
     changed_since: dt.datetime | None,
-):  # -> Iterator[tuple[Records, tuple[dt.date, dt.date] | None]]
-    """One response set at a time: a month window, or everything of an unpartitioned source."""
+) -> Iterator[Records]:
+    """About one response's records at a time over the window, or everything of an
+    unpartitioned source, fetched one step ahead (`prefetched`)."""
     if window is not None:
-        for a, b in month_windows(window[0], window[1], source.max_days_per_request):
-            yield source.fetch_window(client, a, b), (a, b)
-        return
-    records: Records
+        return prefetched(source.stream_window(client, window[0], window[1]))
     if changed_since is not None and source.has_change_filter:
-        records = source.fetch_changed(client, changed_since)
-    else:
-        records = source.fetch_all(client)
-    yield records, None
+        return iter([source.fetch_changed(client, changed_since)])
+    return iter([source.fetch_all(client)])
+
+
+_DONE = object()
+
+
+def prefetched(batches: Iterator[Records], depth: int = 1) -> Iterator[Records]:
+    """`batches`, with the next one fetched in a thread while the caller writes this one.
+
+    Why: Netvisor allows one request in flight per company, so its round trips cannot overlap
+    each other, but they can overlap our own work: while a batch becomes rows, frames and staged
+    tables, the next request is already waiting on Netvisor. The thread is the only one asking
+    (still one request at a time); at most `depth` batches wait, so memory stays one window's
+    worth. A failure in the thread is raised here; leaving early stops the thread.
+    """
+    ready: queue.Queue[Any] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def fill() -> None:
+        try:
+            for batch in batches:
+                while not stop.is_set():
+                    try:
+                        ready.put(batch, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            ready.put(_DONE)
+        except BaseException as exc:  # handed to the consumer, which raises it
+            ready.put(exc)
+
+    worker = threading.Thread(target=fill, name="netvisor-prefetch", daemon=True)
+    worker.start()
+    try:
+        while True:
+            item = ready.get()
+            if item is _DONE:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        while worker.is_alive():
+            with contextlib.suppress(queue.Empty):
+                ready.get(timeout=0.1)
+        worker.join()
 
 
 def _in_window(

@@ -114,7 +114,8 @@ def test_a_long_range_is_streamed_window_by_window_and_lands_whole(simulator, tm
             m.asset_key.path[-1]: m.metadata["request_windows"].value
             for m in (e.materialization for e in result.get_asset_materialization_events())
         }
-        assert windows["vouchers"] == 3  # January, February, March: fetched one by one
+        # Streamed about a response at a time, never the three months at once.
+        assert windows["vouchers"] > 1
         warehouse = warehouse_from_env()
         expected = expected_rows(simulator, _selection(), FIRST, last)
         for name in ("vouchers", "voucher_lines", "sales_invoices", "sales_invoice_lines"):
@@ -141,11 +142,11 @@ def test_rows_dated_outside_the_window_are_counted_and_logged(tmp_path) -> None:
         requests_made = 0
         organisation_id = "1967543-8"
 
-        def fetch(self, endpoint, *, window) -> list[dict]:
+        def _fetch(self, resource, query, paths) -> tuple[list[dict], None]:
             return [
-                voucher(1, window[0]),
+                voucher(1, query["startdate"]),
                 voucher(2, dt.date(2024, 12, 31)),  # Netvisor answered a day before the window
-            ]
+            ], None
 
     source = VOUCHER_SOURCE
     logged: list[str] = []

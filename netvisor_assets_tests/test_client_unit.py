@@ -549,32 +549,43 @@ def test_vendor_paging_without_headers_takes_one_page():
 
 
 def ledger_server(request: httpx.Request) -> httpx.Response:
+    """Vouchers dated in the asked window, `LEDGER_PER_DAY` of them each day (keys by day)."""
     params = params_of(request)
     start = dt.date.fromisoformat(params.get("startdate", "2024-01-01"))
-    return httpx.Response(
-        200,
-        content=ok(
-            f'<Vouchers><Voucher status="valid"><NetvisorKey>{start.month}</NetvisorKey>'
-            f"<VoucherDate>{start.day}.{start.month}.{start.year}</VoucherDate>"
-            "<VoucherLine><LineSum>1,00</LineSum></VoucherLine>"
-            "<VoucherLine><LineSum>-1,00</LineSum></VoucherLine></Voucher></Vouchers>"
-        ),
-    )
+    end = dt.date.fromisoformat(params.get("enddate", params.get("startdate", "2024-01-01")))
+    vouchers = []
+    day = start
+    while day <= end:
+        for n in range(LEDGER_PER_DAY):
+            vouchers.append(
+                f'<Voucher status="valid"><NetvisorKey>{day.toordinal() * 100 + n}</NetvisorKey>'
+                f"<VoucherDate>{day.day}.{day.month}.{day.year}</VoucherDate>"
+                "<VoucherLine><LineSum>1,00</LineSum></VoucherLine>"
+                "<VoucherLine><LineSum>-1,00</LineSum></VoucherLine></Voucher>"
+            )
+        day += dt.timedelta(days=1)
+    return httpx.Response(200, content=ok(f"<Vouchers>{''.join(vouchers)}</Vouchers>"))
 
 
-def test_vouchers_by_month_windows():
+LEDGER_PER_DAY = 40
+
+
+def test_vouchers_by_windows_sized_to_the_response_budget():
     script = Script(ledger_server)
+    first, last = dt.date(2024, 1, 1), dt.date(2024, 3, 31)
     with make_client(script) as client:
-        vouchers = client.fetch(
-            VOUCHER_ENDPOINT, window=(dt.date(2024, 1, 15), dt.date(2024, 3, 10))
-        )
-    assert [v["netvisorkey"] for v in vouchers] == [1, 2, 3]
+        vouchers = client.fetch(VOUCHER_ENDPOINT, window=(first, last))
+    assert len(vouchers) == len({v["netvisorkey"] for v in vouchers}) == 91 * LEDGER_PER_DAY
     assert sum(line["linesum"] for line in vouchers[0]["voucherline"]) == Decimal("0")
-    assert [(params_of(r)["startdate"], params_of(r)["enddate"]) for r in script.requests] == [
-        ("2024-01-15", "2024-01-31"),
-        ("2024-02-01", "2024-02-29"),
-        ("2024-03-01", "2024-03-10"),
+    windows = [
+        (dt.date.fromisoformat(params_of(r)["startdate"]), params_of(r)["enddate"])
+        for r in script.requests
     ]
+    days = [(dt.date.fromisoformat(end) - start).days + 1 for start, end in windows]
+    # A month first (nothing known yet), then windows of budget / density days, adjacent.
+    budget_days = VOUCHER_ENDPOINT.list.budget // LEDGER_PER_DAY
+    assert days == [31] + [budget_days] * 5
+    assert windows[-1][1] == last.isoformat()
     assert {params_of(r)["voucherstatus"] for r in script.requests} == {"1"}
 
 

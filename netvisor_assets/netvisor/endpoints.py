@@ -29,6 +29,14 @@ RecordKeyPath = tuple[str, ...]
 # Documented key-list caps of the detail resources.
 KEY_BATCH_SIZE = 500
 PRODUCT_KEY_BATCH_SIZE = 400
+# Records one response of a list without a documented cap should hold (see `planning`): the
+# documented caps elsewhere (salesinvoicelist.nv's 500 rows, the 500-key lists) say what
+# Netvisor itself considers one response's worth, about 1 MB of XML for documents with lines.
+RESPONSE_BUDGET = 500
+# Flat list rows (a key, a date, a few sums: about 400 bytes) fill the same megabyte four times
+# over; a daily balance row (four short elements) ten times.
+ROW_BUDGET = 2000
+BALANCE_ROW_BUDGET = 5000
 
 
 class Paging(Enum):
@@ -58,6 +66,8 @@ class Resource:
     # Sent with a date window only (accountbalance.nv's `intervaltype` steps a range; with
     # explicit dates it must be absent).
     window_fixed: tuple[tuple[str, Param], ...] = ()
+    # Uncapped windowed lists: about how many records one response should hold (`planning`).
+    budget: int = RESPONSE_BUDGET
     modified: tuple[str, str] | None = None
     # With this parameter Netvisor requires both last-modified ends: an open end becomes "a
     # day past now" (covers clock skew to the server), the only meaningful open end.
@@ -114,9 +124,6 @@ class Endpoint:
     date_field: str | None = None
     changes_by: str | None = None
     change_params: tuple[tuple[str, Param], ...] = ()
-    # Cut every date window at month ends, whoever asks: the ledger has no documented row cap
-    # or paging, so a month per request keeps a response bounded.
-    split_by_month: bool = False
 
     @property
     def resources(self) -> tuple[str, ...]:

@@ -9,13 +9,15 @@ decides which requests to send.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import logging
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from netvisor_assets.netvisor.endpoints import Endpoint, Paging, Param, RecordKeyPath, Resource
 from netvisor_assets.netvisor.errors import InvalidData
+from netvisor_assets.netvisor.planning import WindowPlanner
 from netvisor_assets.netvisor.xml import parse_payload
 from netvisor_assets.timezone import HELSINKI
 
@@ -30,7 +32,8 @@ Record = dict[str, Any]
 Window = tuple[dt.date, dt.date]
 Modified = tuple["dt.date | dt.datetime | None", "dt.date | dt.datetime | None"]
 
-# List resources without a documented cap: this many rows is worth a warning.
+# List resources without a documented cap: a round number of rows from this many on is what an
+# undocumented cap would look like (the windows aim at about `Resource.budget` rows).
 SUSPICIOUS_ROW_COUNT = 500
 # A page-walking loop stops after this many requests, whatever the server says: a server that
 # ignores the paging parameter would otherwise be asked forever.
@@ -99,14 +102,71 @@ def list_rows(
             query[resource.modified[1]] = dt.datetime.now(HELSINKI) + dt.timedelta(days=1)
     if window is None:
         return run(client, resource, query)
+    return [r for rows in _window_pages(client, resource, window, query) for r in rows]
+
+
+def stream(
+    client: NetvisorClient, endpoint: Endpoint, first: dt.date, last: dt.date
+) -> Iterator[list[Record]]:
+    """The records dated in [first, last], about a response's worth at a time.
+
+    The fewest requests (see `planning`): list windows sized by the response budget (or one
+    walk of a capped list), and detail batches filled to their cap across windows. Memory holds
+    one response plus the list rows still waiting for their details (under one batch).
+    """
+    resource = endpoint.list
+    query = {**dict(resource.fixed)}
+    pages = _window_pages(client, resource, (first, last), query)
+    if endpoint.detail is None or endpoint.list_is_complete:
+        yield from pages
+        return
+    batch = endpoint.detail.batch_size
+    waiting: dict[Any, Record] = {}
+    seen: set[Any] = set()
+    for rows in pages:
+        for row in rows:
+            key = row.get("netvisorkey")
+            if key is not None and key not in seen:
+                seen.add(key)
+                waiting[key] = row
+        while len(waiting) >= batch:
+            yield _detailed(client, endpoint, waiting, batch)
+    if waiting:
+        yield _detailed(client, endpoint, waiting, len(waiting))
+
+
+def _detailed(
+    client: NetvisorClient, endpoint: Endpoint, waiting: dict[Any, Record], count: int
+) -> list[Record]:
+    """Details of the first `count` waiting list rows (one request), which leave `waiting`."""
+    assert endpoint.detail is not None
+    keys = list(itertools.islice(waiting, count))
+    rows = [waiting.pop(k) for k in keys]
+    found = details(client, endpoint, keys, skip_vanished=endpoint.detail.vanishes)
+    if endpoint.merge_list_key is not None:
+        return with_list_rows(found, rows, endpoint.merge_list_key)
+    return found
+
+
+def _window_pages(
+    client: NetvisorClient,
+    resource: Resource,
+    window: Window,
+    query: Mapping[str, Param],
+) -> Iterator[list[Record]]:
+    """Every response of a date-window list over `window`: one capped walk, or planned windows."""
     if resource.window is None:
         raise ValueError(f"{resource.name} has no date window")
-    spans = month_windows(*window) if endpoint.split_by_month else [window]
-    records: list[Record] = []
-    for first, last in spans:
-        span = {**_window(resource.window, first, last), **dict(resource.window_fixed)}
-        records.extend(run(client, resource, {**span, **query}))
-    return records
+    fixed = dict(resource.window_fixed)
+    if resource.paging is Paging.ABOVE_KEY:
+        span = {**_window(resource.window, *window), **fixed, **query}
+        yield from _pages_above_key(client, resource, span)
+        return
+    planner = WindowPlanner(window[0], window[1], resource.budget)
+    while (span := planner.next_window()) is not None:
+        rows = run(client, resource, {**_window(resource.window, *span), **fixed, **query})
+        planner.saw(span, len(rows))
+        yield rows
 
 
 def changes(
@@ -192,10 +252,10 @@ def run(client: NetvisorClient, resource: Resource, query: Mapping[str, Param]) 
         records = _walk_pages(client, resource, query)
     else:
         records = client._fetch(resource.name, query, resource.paths)[0]
-        if len(records) >= SUSPICIOUS_ROW_COUNT:
+        if len(records) >= SUSPICIOUS_ROW_COUNT and len(records) % 100 == 0:
             # No cap is documented for this resource; a round number of rows may mean one.
             logger.warning(
-                "%s returned %d rows: if Netvisor caps this resource, narrow the window",
+                "%s returned exactly %d rows: if Netvisor caps this resource, rows are missing",
                 resource.name,
                 len(records),
             )
@@ -246,19 +306,30 @@ def _walk_above_key(
     Assumes rows are ordered by NetvisorKey ascending when the key parameter is given (the
     parameter exists for exactly this walk).
     """
+    return [r for page in _pages_above_key(client, resource, query) for r in page]
+
+
+def _pages_above_key(
+    client: NetvisorClient, resource: Resource, query: Mapping[str, Param]
+) -> Iterator[list[Record]]:
+    """The walk's pages as they come, each without the keys an earlier page held."""
     assert resource.page_param is not None and resource.row_cap is not None
-    by_key: dict[Any, Record] = {}
+    seen: set[Any] = set()
     above = 0
     for _ in range(MAX_PAGES):
         query_above = {**query, resource.page_param: above}
         page = client._fetch(resource.name, query_above, resource.paths)[0]
+        fresh = []
         for record in page:
-            by_key.setdefault(record.get("netvisorkey", id(record)), record)
+            key = record.get("netvisorkey", id(record))
+            if key not in seen:
+                seen.add(key)
+                fresh.append(record)
+        yield fresh
         keys = [r["netvisorkey"] for r in page if isinstance(r.get("netvisorkey"), int)]
         if len(page) < resource.row_cap or not keys or max(keys) <= above:
             break
         above = max(keys)
-    return list(by_key.values())
 
 
 def _walk_pages(

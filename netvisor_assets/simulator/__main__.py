@@ -46,6 +46,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--advance-days", type=int, default=0, help="simulate N more days")
     parser.add_argument("--latency-ms", type=float, default=0.0, help="mean response delay")
+    parser.add_argument(
+        "--fixed-latency-ms", type=float, default=0.0, help="constant delay of every response"
+    )
     parser.add_argument("--stall-rate", type=_rate, default=0.0)
     parser.add_argument("--stall-seconds", type=float, default=30.0)
     for kind in FAULT_KINDS:  # --technical-error-rate, --http-503-rate, ...
@@ -81,7 +84,10 @@ def main(argv: list[str] | None = None) -> int:
             seed=args.fault_seed,
         )
         latency = LatencyConfig(
-            mean_ms=args.latency_ms, stall_rate=args.stall_rate, stall_seconds=args.stall_seconds
+            mean_ms=args.latency_ms,
+            stall_rate=args.stall_rate,
+            stall_seconds=args.stall_seconds,
+            fixed_ms=args.fixed_latency_ms,
         )
         denied = denied_resource_names(n for item in args.deny for n in item.split(","))
         if args.vendor_page_size < 1:

@@ -79,21 +79,26 @@ class FaultConfig:
 
 @dataclass(frozen=True)
 class LatencyConfig:
-    """Response delay: exponential with mean `mean_ms`, plus rare stalls of `stall_seconds`."""
+    """Response delay: exponential with mean `mean_ms`, plus rare stalls of `stall_seconds`.
+
+    `fixed_ms` is added to every response: the benchmarks' constant round trip, so that
+    (requests) x (latency) is exactly the floor a sync is measured against.
+    """
 
     mean_ms: float = 0.0
     stall_rate: float = 0.0
     stall_seconds: float = 30.0
+    fixed_ms: float = 0.0
 
     def __post_init__(self) -> None:
-        if self.mean_ms < 0 or self.stall_seconds < 0:
+        if self.mean_ms < 0 or self.stall_seconds < 0 or self.fixed_ms < 0:
             raise ValueError("latency values must not be negative")
         if not 0.0 <= self.stall_rate <= 1.0:
             raise ValueError(f"stall rate must be within [0, 1], got {self.stall_rate}")
 
     @property
     def active(self) -> bool:
-        return self.mean_ms > 0 or self.stall_rate > 0
+        return self.mean_ms > 0 or self.stall_rate > 0 or self.fixed_ms > 0
 
 
 @dataclass(frozen=True)
@@ -128,9 +133,10 @@ def decide(
     delay = 0.0
     stalled = False
     if latency is not None:
+        delay = latency.fixed_ms / 1000.0
         if latency.mean_ms > 0:
             # Inverse-CDF exponential from the uniform draw (guarding log(0)).
-            delay = -math.log(max(1.0 - latency_draw, 1e-12)) * latency.mean_ms / 1000.0
+            delay += -math.log(max(1.0 - latency_draw, 1e-12)) * latency.mean_ms / 1000.0
         if stall_draw < latency.stall_rate:
             stalled = True
             delay += latency.stall_seconds

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from netvisor_assets.netvisor.endpoints import Endpoint, Paging, Resource
+from netvisor_assets.netvisor.endpoints import BALANCE_ROW_BUDGET, Endpoint, Paging, Resource
 from netvisor_assets.tables.columns import c, computed
 from netvisor_assets.tables.schema import SyncMode, Table
 from netvisor_assets.tables.source import (
@@ -136,7 +136,6 @@ VOUCHER_ENDPOINT = Endpoint(
     list_is_complete=True,
     date_field="voucherdate",
     changes_by="changed_since",
-    split_by_month=True,
 )
 
 
@@ -186,6 +185,7 @@ BALANCE_ENDPOINT = Endpoint(
         (("accountbalances", "account"),),
         window=("balancedates",),
         window_fixed=(("intervaltype", 1),),
+        budget=BALANCE_ROW_BUDGET,
         explode="accountbalance",
         carry=("netvisorkey",),
     ),

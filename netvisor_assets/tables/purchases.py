@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from netvisor_assets.netvisor.endpoints import Endpoint, Paging, Resource
+from netvisor_assets.netvisor.endpoints import ROW_BUDGET, Endpoint, Paging, Resource
 from netvisor_assets.tables.columns import c, computed
 from netvisor_assets.tables.schema import SyncMode, Table
 from netvisor_assets.tables.source import (
@@ -146,6 +146,7 @@ PURCHASE_INVOICE_ENDPOINT = Endpoint(
         (("purchaseinvoicelist", "purchaseinvoice"),),
         window=("begininvoicedate", "endinvoicedate"),
         modified=("lastmodifiedstart", "lastmodifiedend"),
+        budget=ROW_BUDGET,
     ),
     # Version 2 keeps dimensions inside their lines; attachments are not wanted.
     detail=Resource(
@@ -260,6 +261,7 @@ PURCHASE_ORDER_ENDPOINT = Endpoint(
         (("purchaseorderlist", "purchaseorder"),),
         window=("limitbegindate", "limitenddate"),
         modified=("lastmodifiedstart", "lastmodifiedend"),
+        budget=ROW_BUDGET,
     ),
     # 500 keys per call (assumed: the same cap as the other detail resources, the docs give
     # none).
@@ -319,6 +321,7 @@ PURCHASE_PAYMENT_ENDPOINT = Endpoint(
         "paymentlist.nv",
         (("paymentlist", "payment"),),
         window=("limitbegindate", "limitenddate"),
+        budget=ROW_BUDGET,
     ),
     date_field="date",
 )

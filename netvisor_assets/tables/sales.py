@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from netvisor_assets.netvisor.endpoints import Endpoint, Paging, Resource
+from netvisor_assets.netvisor.endpoints import ROW_BUDGET, Endpoint, Paging, Resource
 from netvisor_assets.tables.columns import c, computed
 from netvisor_assets.tables.schema import Column, SyncMode, Table
 from netvisor_assets.tables.source import document_source, table_source
@@ -411,6 +411,7 @@ SALES_PAYMENT_ENDPOINT = Endpoint(
         (("salespaymentlist", "salespayment"),),
         window=("begindate", "enddate"),
         modified=("lastmodifiedstart", "lastmodifiedend"),
+        budget=ROW_BUDGET,
     ),
     date_field="date",
     changes_by="modified",

@@ -8,7 +8,7 @@ everything, or for what changed, and how to turn records into rows for each of i
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import TYPE_CHECKING, Any
@@ -98,6 +98,12 @@ class Source:
     def fetch_window(self, client: NetvisorClient, first: dt.date, last: dt.date) -> Records:
         """Records whose document date lies in [first, last] (inclusive)."""
         return client.fetch(self.endpoint, window=(first, last))
+
+    def stream_window(
+        self, client: NetvisorClient, first: dt.date, last: dt.date
+    ) -> Iterator[Records]:
+        """The same records about a response at a time, in the fewest requests (`planning`)."""
+        return paging.stream(client, self.endpoint, first, last)
 
     def fetch_all(self, client: NetvisorClient) -> Records:
         return client.fetch(self.endpoint)

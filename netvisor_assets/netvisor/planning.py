@@ -1,0 +1,97 @@
+"""Which requests a date range needs: windows sized by a response budget, and the minimum.
+
+Netvisor answers one request at a time per company, so a sync can never beat (requests) x
+(latency): the fewest requests is the first performance rule. Resources come in three shapes:
+
+- a list with a row cap walked above a key (salesinvoicelist.nv, 500 rows): one walk over the
+  whole range is already the fewest;
+- a list without a documented cap or paging (accountingledger.nv, purchaseinvoicelist.nv, the
+  order and payment lists, accountbalance.nv): one response must still stay bounded (Netvisor's
+  own timeouts; a response is parsed whole before it is retried or accepted). Each has a
+  **response budget**, `Resource.budget`: about how many records one response should hold.
+  `WindowPlanner` sizes each next date window from the density seen so far, so a quiet year is
+  one request and a busy month several, instead of one request per calendar month;
+- detail resources asked by key lists (500 keys, 400 for products): batches are filled to the
+  cap across windows, never cut at a window's end.
+
+`minimum_requests` is the same rule applied with hindsight (the record count known): what the
+fewest requests under the same budget would be. The benchmarks divide by it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from typing import TYPE_CHECKING
+
+from netvisor_assets.netvisor.endpoints import Endpoint, Paging
+
+if TYPE_CHECKING:
+    from netvisor_assets.tables.source import Source
+
+Window = tuple[dt.date, dt.date]
+
+# Before anything is seen, a window is this long: a month of a small company is far below any
+# budget, a month of a large one a few budgets (a response or two more than the minimum).
+FIRST_WINDOW_DAYS = 31
+# An empty window says little about density: the next one grows by this factor.
+GROWTH_WHEN_EMPTY = 4
+
+
+class WindowPlanner:
+    """Date windows over [first, last], each sized to hold about `budget` records.
+
+    The density (records per day) is everything seen so far in this range; the next window is
+    `budget / density` days. Why not calendar months: a month is 30 records in one company and
+    30,000 in another, and Netvisor charges a round trip per window either way.
+    """
+
+    def __init__(self, first: dt.date, last: dt.date, budget: int) -> None:
+        if budget < 1:
+            raise ValueError("a response budget is at least one record")
+        self.first, self.last, self.budget = first, last, budget
+        self._next = first
+        self._days_seen = 0
+        self._records_seen = 0
+        self._days = FIRST_WINDOW_DAYS
+        self.largest = 0
+
+    def next_window(self) -> Window | None:
+        """The next window to ask for, None when the range is covered."""
+        if self._next > self.last:
+            return None
+        end = min(self.last, self._next + dt.timedelta(days=self._days - 1))
+        return self._next, end
+
+    def saw(self, window: Window, records: int) -> None:
+        """What `window` answered: sizes the window after it."""
+        days = (window[1] - window[0]).days + 1
+        self._next = window[1] + dt.timedelta(days=1)
+        self._days_seen += days
+        self._records_seen += records
+        self.largest = max(self.largest, records)
+        if self._records_seen == 0:
+            self._days = days * GROWTH_WHEN_EMPTY
+        else:
+            density = self._records_seen / self._days_seen
+            self._days = max(1, math.floor(self.budget / density))
+
+
+def minimum_requests(endpoint: Endpoint, records: int, source: Source | None = None) -> int:
+    """The fewest requests that read `records` records under the same response budget.
+
+    A list is asked at least once (an empty answer is still an answer). A capped walk needs one
+    page past the last full one; an uncapped windowed list `records / budget` responses; key
+    batches `records / batch_size`.
+    """
+    del source  # the endpoint decides; kept so callers can pass what they have
+    resource = endpoint.list
+    if resource.paging is Paging.ABOVE_KEY and resource.row_cap:
+        requests = records // resource.row_cap + 1
+    elif resource.window is not None or resource.paging is not Paging.ONE_CALL:
+        requests = max(1, math.ceil(records / resource.budget))
+    else:
+        requests = 1
+    if endpoint.detail is not None and not endpoint.list_is_complete:
+        requests += math.ceil(records / endpoint.detail.batch_size)
+    return requests
