@@ -387,3 +387,114 @@ def test_error_classes_carry_no_secrets_by_construction():
     assert errors.NetvisorUnavailable("x").retryable is True
     assert errors.UnexpectedHttpStatus("x", retryable=True).retryable is True
     assert errors.UnexpectedHttpStatus("x").retryable is False
+
+
+# ----------------------------------------------------------------------------- caches, modes
+
+
+def test_cached_names_and_values_keep_their_meaning_in_every_place():
+    # The parser caches per element spelling, attribute name and (type, text); the same
+    # spelling or text must still be typed by where it stands: a group's attribute by its own
+    # name, a leaf's as `<leaf>_<attribute>`, a child as a list only under its REPEATED parent.
+    body = envelope(
+        "<AccountList><Accounts>"
+        '<Account netvisorkey="7"><NetvisorKey>1</NetvisorKey><IsActive>1</IsActive>'
+        "<LineSum>1</LineSum><AccountNumber>1</AccountNumber>"
+        '<Name netvisorkey="9">n</Name><ForeignName netvisorkey="8">x</ForeignName>'
+        "<Dimension>d</Dimension></Account>"
+        "<Account><AccountNumber>1</AccountNumber><LineSum>1</LineSum><IsActive>1</IsActive>"
+        "<Netvisorkey>1</Netvisorkey><ForeignName>y</ForeignName></Account>"
+        "</Accounts><VoucherLine><Dimension>d</Dimension></VoucherLine></AccountList>"
+    )
+    for _ in range(2):  # the second pass reads every cache the first one filled
+        first, second = parse_records(body, [("accountlist", "accounts", "account")])
+        assert first == {
+            # The attribute and the child both say netvisorkey: both are kept, both ints.
+            "netvisorkey": [7, 1],
+            "foreignname": [{"value": "x", "netvisorkey": "8"}],
+            "accountbalance": [],
+            "isactive": True,
+            "linesum": Decimal("1"),
+            "accountnumber": "1",
+            "name": "n",
+            "name_netvisorkey": "9",
+            "dimension": "d",
+        }
+        assert [type(key) for key in first["netvisorkey"]] == [int, int]
+        assert second == {
+            "foreignname": ["y"],
+            "accountbalance": [],
+            "accountnumber": "1",
+            "linesum": Decimal("1"),
+            "isactive": True,
+            "netvisorkey": 1,
+        }
+        [line] = parse_records(body, [("accountlist", "voucherline")])
+        assert line == {"dimension": ["d"]}
+
+
+def test_group_attribute_is_typed_by_its_own_name():
+    body = envelope('<Accounts><Account netvisorkey="7"><Name>a</Name></Account></Accounts>')
+    [account] = parse_records(body, [("accounts", "account")])
+    assert account == {"netvisorkey": 7, "foreignname": [], "accountbalance": [], "name": "a"}
+
+
+def test_streamed_body_gives_the_same_records_as_bytes():
+    from netvisor_assets.netvisor.stream import BodyReader
+
+    items = "".join(
+        f'<Item a="{i}"><NetvisorKey>{i}</NetvisorKey><Name>Åbo {i}</Name></Item>'
+        for i in range(50)
+    )
+    body = envelope(f"<List>{items}</List>")
+    whole = parse_records(body, [("list", "item")])
+    for size in (1, 7, 4096):
+        chunks = (body[i : i + size] for i in range(0, len(body), size))
+        reader = BodyReader(
+            chunks, resource="x.nv", deadline=float("inf"), max_bytes=len(body), timeout=0.0
+        )
+        assert parse_records(reader, [("list", "item")]) == whole
+    assert whole[3] == {"a": "3", "netvisorkey": 3, "name": "Åbo 3"}
+
+
+def test_nested_paths_yield_inner_and_outer_records():
+    body = envelope(
+        "<List><Item><NetvisorKey>1</NetvisorKey></Item><Item><NetvisorKey>2</NetvisorKey>"
+        "</Item></List>"
+    )
+    records = parse_records(body, [(), ("list", "item")])
+    assert records == [
+        {"netvisorkey": 1},
+        {"netvisorkey": 2},
+        {"list": {"item": [{"netvisorkey": 1}, {"netvisorkey": 2}]}},
+    ]
+    assert parse_records(body, [("list",), ("list", "item")])[-1] == records[-1]["list"]
+
+
+@pytest.mark.parametrize(
+    ("paths", "where"),
+    [([("list", "item")], "<List/Item/netvisorkey>"), ([()], "<Root/List/Item/netvisorkey>")],
+)
+def test_bad_value_names_its_path_in_either_mode(paths, where):
+    body = envelope("<List><Item><netvisorkey>x</netvisorkey></Item></List>")
+    with pytest.raises(errors.UnexpectedValue) as info:
+        parse_records(body, paths)
+    assert str(info.value).startswith(where)
+
+
+def test_bad_value_in_a_cut_off_record_is_a_truncated_body():
+    # A record is judged when it is complete: a body cut inside it is malformed (retried),
+    # whatever its values.
+    body = envelope("<List><Item><NetvisorKey>x</NetvisorKey><Name>a</Name></Item></List>")
+    with pytest.raises(errors.MalformedResponse, match="truncated") as info:
+        parse_records(body[: body.index(b"<Name>")], [("list", "item")])
+    assert type(info.value) is errors.MalformedResponse
+
+
+def test_payload_before_response_status_is_malformed():
+    body = (
+        b"<Root><List><Item><NetvisorKey>x</NetvisorKey></Item></List>"
+        b"<ResponseStatus><Status>OK</Status></ResponseStatus></Root>"
+    )
+    with pytest.raises(errors.MalformedResponse, match="payload before ResponseStatus"):
+        parse_records(body, [("list", "item")])

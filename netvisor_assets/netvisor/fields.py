@@ -25,6 +25,7 @@ uses them for internal bookkeeping (change timestamps, deletion).
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Literal
 
 FieldType = Literal["int", "decimal", "date", "datetime", "bool", "str"]
@@ -35,6 +36,9 @@ _ATTR_CLEAN = re.compile(r"[^a-z0-9]+")
 IGNORED_ATTRIBUTES = frozenset({"format"})
 
 
+# Memoised: the parser asks for every element of every response, and a body spells few names.
+# Bounded, since the names come from the network.
+@lru_cache(maxsize=4096)
 def normalise_name(name: str) -> str:
     """Record key for an element or attribute name (namespace dropped, lower case)."""
     local = name.rsplit("}", 1)[-1]
