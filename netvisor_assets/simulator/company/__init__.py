@@ -163,6 +163,9 @@ class Company(
         for i in range(self.spec.products):
             self._t[K_PROD].append(self._start, 0, _NO, _NO, 1, 1, 0, 0, first + i, 0, 0)
         self._run_days((end - self.today).days, changes=True)
+        # Built once the history exists; `advance` keeps it current (`_Table.touch`).
+        for t in self._t:
+            t.index_changes()
 
     # ------------------------------------------------------------------ public API
 
@@ -189,37 +192,29 @@ class Company(
         i = t.index(key)
         return None if i is None else self._builder(kind)(i)
 
-    def keys(self, kind: str) -> list[int]:
-        """Keys of the current records, ascending."""
+    def keys(self, kind: str, above: int | None = None) -> list[int]:
+        """Keys of the current records, ascending; only those above `above` if given."""
         t = self._table(kind)
         b = t.base + 1
-        return [b + i for i in t.live()]
+        start = 0 if above is None else min(max(above - t.base, 0), len(t))
+        return [b + i for i in t.live(start)]
 
     def by_date(self, kind: str, first: date, last: date) -> Iterator[dict]:
         """Records whose document date is within [first, last], in key order."""
         t = self._table(kind)
-        idx: list[int] = []
-        for day in range(max(first.toordinal(), self._start), last.toordinal() + 1):
-            bucket = t.by_day.get(day)
-            if bucket is not None:
-                idx.extend(bucket)
-        idx.sort()
+        idx = t.dated(max(first.toordinal(), self._start), last.toordinal())
         build = self._builder(kind)
-        deleted = t.deleted
-        return (build(i) for i in idx if not deleted[i])
+        return (build(i) for i in idx)
 
-    def modified_between(self, kind: str, start: datetime, end: datetime | None) -> Iterator[dict]:
-        """Records whose `_modified` is within [start, end] (end None = open), key order."""
+    def modified_between(
+        self, kind: str, start: datetime | None, end: datetime | None
+    ) -> Iterator[dict]:
+        """Records whose `_modified` is within [start, end] (None = open), key order."""
         t = self._table(kind)
-        lo = _to_sec(start)
+        lo = _to_sec(start) if start is not None else 0
         hi = _to_sec(end) if end is not None else 1 << 62
-        modified, deleted = t.modified, t.deleted
         build = self._builder(kind)
-        return (
-            build(i)
-            for i in range(len(modified))
-            if lo <= modified[i] <= hi and not deleted[i]
-        )  # fmt: skip
+        return (build(i) for i in t.changed(lo, hi))
 
     def deleted_since(self, kind: str, since: date) -> list[dict]:
         """Deletions on/after `since` that are still in the 7-day history, in key order."""

@@ -103,9 +103,7 @@ class SimulationMixin:
             bucket.append((event, idx, arg))
 
     def _edit(self, kind: int, i: int, sec: int, summary: dict) -> None:
-        t = self._t[kind]
-        if t.modified[i] < sec:
-            t.modified[i] = sec
+        self._t[kind].touch(i, sec)
         summary["edited"][KINDS[kind]] += 1
 
     def _simulate_day(self, day: int, summary: dict) -> None:

@@ -15,9 +15,8 @@ Assumptions where the reference is [unverified] or silent (reference section num
 
 from __future__ import annotations
 
-import bisect
 import datetime as dt
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -42,7 +41,7 @@ class CompanyLike(Protocol):
     def get(self, kind: str, key: int) -> dict | None: ...
     def by_date(self, kind: str, first: dt.date, last: dt.date) -> Iterable[dict]: ...
     def modified_between(
-        self, kind: str, start: dt.datetime, end: dt.datetime | None
+        self, kind: str, start: dt.datetime | None, end: dt.datetime | None
     ) -> Iterable[dict]: ...
     def deleted_since(self, kind: str, since: dt.date) -> list[dict]: ...
 
@@ -182,16 +181,19 @@ def modified_at(record: Mapping[str, Any]) -> dt.datetime | None:
     return None
 
 
-def modified_window(
+def changed_records(
     company: CompanyLike, kind: str, start: dt.datetime | None, end: dt.datetime | None
-) -> list[dict]:
-    """Records of `kind` modified in [start, end] (either bound optional), ascending key."""
-    if start is None and end is None:
-        return list(company.records(kind))
+) -> Iterator[dict]:
+    """Records of `kind` modified in [start, end] (either bound optional), ascending key.
+
+    Lazy, so a capped list (salesinvoicelist.nv) builds only the rows it returns. The
+    company's change index narrows to whole seconds; the exact bounds are checked here.
+    """
     source = (
-        company.modified_between(kind, start, end) if start is not None else company.records(kind)
+        company.records(kind)
+        if start is None and end is None
+        else company.modified_between(kind, start, end)
     )
-    result = []
     for record in source:
         moment = modified_at(record)
         if moment is None:
@@ -200,9 +202,37 @@ def modified_window(
             continue
         if end is not None and moment > end:
             continue
-        result.append(record)
-    result.sort(key=key_of)
-    return result
+        yield record
+
+
+def modified_window(
+    company: CompanyLike, kind: str, start: dt.datetime | None, end: dt.datetime | None
+) -> list[dict]:
+    """`changed_records` as a list."""
+    return sorted(changed_records(company, kind, start, end), key=key_of)
+
+
+def candidates(
+    company: CompanyLike,
+    kind: str,
+    changed: tuple[dt.datetime | None, dt.datetime | None] = (None, None),
+    dated: tuple[dt.date | None, dt.date | None] = (None, None),
+    above: int | None = None,
+) -> Iterable[Mapping[str, Any]]:
+    """The records a list call filters, ascending key: from the narrowest index that holds
+    every match (change window, else document-date window, else key watermark, else all).
+
+    A superset: the caller still applies each of its filters, so which index is chosen never
+    changes an answer, only what it costs.
+    """
+    if changed != (None, None):
+        return changed_records(company, kind, *changed)
+    first, last = dated
+    if first is not None or last is not None:
+        return company.by_date(kind, first or dt.date.min, last or dt.date.max)
+    if above is not None:
+        return records_above(company, kind, above)
+    return company.records(kind)
 
 
 def key_of(record: Mapping[str, Any]) -> int:
@@ -219,9 +249,7 @@ def key_of(record: Mapping[str, Any]) -> int:
 def records_above(
     company: CompanyLike, kind: str, above: int | None
 ) -> Iterable[Mapping[str, Any]]:
-    keys = company.keys(kind)  # type: ignore[attr-defined]
-    start = bisect.bisect_right(keys, above) if above is not None else 0
-    for key in keys[start:]:
+    for key in company.keys(kind, above):  # type: ignore[attr-defined]
         record = company.get(kind, key)
         if record is not None:
             yield record

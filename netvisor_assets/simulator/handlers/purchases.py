@@ -16,13 +16,13 @@ from netvisor_assets.simulator.handlers.params import (
     Params,
     Reply,
     as_text,
+    candidates,
     detail_uri,
     document_reply,
     get_documents,
     in_range,
     key_of,
     listing,
-    modified_window,
     older_shape_reply,
 )
 
@@ -55,8 +55,8 @@ def purchase_list_item(record: Mapping[str, Any], params: Params) -> dict[str, A
 
 def purchaseinvoicelist(company: CompanyLike, p: Params) -> Reply:
     """`invoicestatus` matches ApprovalStatus; `paymentstatus` compares paid with the total."""
-    source = modified_window(company, "purchase_invoices", *p.last_modified())
     first, last = p.date("begininvoicedate"), p.date("endinvoicedate")
+    source = candidates(company, "purchase_invoices", p.last_modified(), (first, last))
     number = p.get("invoicenumber")
     status = (p.get("invoicestatus") or "").lower()
     payment = (p.get("paymentstatus") or "").lower()
@@ -123,8 +123,8 @@ def purchase_order_list_item(record: Mapping[str, Any], params: Params) -> dict[
 
 def purchaseorderlist(company: CompanyLike, p: Params) -> Reply:
     """`limitvendor`: an integer is a vendor key, `NNNNNNN-C` an org id, else a vendor code."""
-    source = modified_window(company, "purchase_orders", *p.last_modified())
     first, last = p.date("limitbegindate"), p.date("limitenddate")
+    source = candidates(company, "purchase_orders", p.last_modified(), (first, last))
     low, high = p.int("limitstartordernumber"), p.int("limitendordernumber")
     status = (p.get("limitorderstatus") or "").lower()
     comment = (p.get("searchcomment") or "").lower()
@@ -169,7 +169,7 @@ def paymentlist(company: CompanyLike, p: Params) -> Reply:
     reference = p.get("limitreference")
     invoice = p.int("limitinvoiceid")
     rows = []
-    for record in company.records("purchase_payments"):
+    for record in candidates(company, "purchase_payments", dated=(first, last), above=above):
         if above is not None and key_of(record) <= above:
             continue
         if (first or last) and not in_range(record.get("date"), first, last):

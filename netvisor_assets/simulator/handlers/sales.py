@@ -8,7 +8,8 @@ filter, so `invoicesabovenetvisorkey` walks past the cap (4.5); other lists are 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Mapping
+import heapq
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -17,6 +18,7 @@ from netvisor_assets.simulator.handlers.params import (
     Params,
     Reply,
     as_text,
+    candidates,
     detail_uri,
     get_documents,
     in_range,
@@ -25,7 +27,6 @@ from netvisor_assets.simulator.handlers.params import (
     listing,
     modified_window,
     older_shape_reply,
-    records_above,
 )
 from netvisor_assets.simulator.render import (
     Style,
@@ -102,27 +103,43 @@ def _sales_source(
     """The candidate documents of a salesinvoicelist.nv request, before its row filters:
     a change window, else an invoice-date range, else everything above the key watermark; with
     `includemodifiedpayments`, also the invoices whose payments changed in the window."""
-    source: Iterable[Mapping[str, Any]]
-    if start is not None or end is not None:
-        source = modified_window(company, kind, start, end)
-    elif first is not None and last is not None:
-        source = company.by_date(kind, first, last)
-    else:
-        # Lazy: a 500-row page walked by key builds about 500 records, not the whole table.
-        source = records_above(company, kind, above)
+    source = candidates(company, kind, (start, end), (first, last), above)
     if include_payments and kind == "sales_invoices":
-        numbers = {
-            as_text(pay.get("invoicenumber"))
-            for pay in modified_window(company, "sales_payments", start, end)
-        }
-        have = {key_of(r) for r in source}
-        extra = [
+        payments = modified_window(company, "sales_payments", start, end)
+        numbers = {as_text(pay.get("invoicenumber")) for pay in payments}
+        extra = (
             r
-            for r in company.records(kind)
-            if as_text(r.get("salesinvoicenumber")) in numbers and key_of(r) not in have
-        ]
-        source = sorted([*source, *extra], key=key_of)
+            for r in _invoices_paid_by(company, kind, payments)
+            if as_text(r.get("salesinvoicenumber")) in numbers
+        )
+        source = _merged_by_key(source, extra)
     return source
+
+
+def _merged_by_key(
+    first: Iterable[Mapping[str, Any]], second: Iterable[Mapping[str, Any]]
+) -> Iterator[Mapping[str, Any]]:
+    """Two key-ordered streams as one, each key once (`first`'s record wins); lazy, so the
+    500-row cap stops the building of both."""
+    last = None
+    for record in heapq.merge(first, second, key=key_of):
+        key = key_of(record)
+        if key != last:
+            last = key
+            yield record
+
+
+def _invoices_paid_by(
+    company: CompanyLike, kind: str, payments: list[dict]
+) -> Iterable[Mapping[str, Any]]:
+    """The invoices the payments name, looked up by key instead of walking every invoice
+    (invoice numbers are unique, so the number match that follows finds the same ones); a
+    company whose payments do not carry the key is walked."""
+    keys = {pay.get("_invoicenetvisorkey") for pay in payments if pay.get("invoicenumber")}
+    if None in keys:
+        return company.records(kind)
+    found = (company.get(kind, key) for key in sorted(keys))
+    return (r for r in found if r is not None)
 
 
 def salesinvoicelist(company: CompanyLike, p: Params) -> Reply:
@@ -211,9 +228,9 @@ def sales_document(kind: str) -> Callable[[CompanyLike, Params], Reply]:
 
 def salespaymentlist(company: CompanyLike, p: Params) -> Reply:
     """Sales payments; `limitlinkedpayments` 1 = linked to an invoice, 0 = not linked."""
-    source = modified_window(company, "sales_payments", *p.last_modified())
     above = p.int("abovenetvisorkey")
     first, last = p.date("begindate"), p.date("enddate")
+    source = candidates(company, "sales_payments", p.last_modified(), (first, last), above)
     name = (p.get("searchbyname") or "").lower()
     number = p.get("invoicenumber")
     linked = p.get("limitlinkedpayments")
