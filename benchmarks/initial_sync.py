@@ -1,8 +1,9 @@
 """An initial sync of the simulated company against a fixed round trip, and where its time goes.
 
-Starts the simulator in its own process (`--fixed-latency-ms`: every response waits exactly
-that long, so requests x latency is the floor a sync cannot beat) and runs the sync in a child
-process, so that the figures (CPU, peak RSS) belong to the sync alone:
+Starts the simulator (always this checkout's: it is the environment, not what is measured) in
+its own process (`--fixed-latency-ms`: every response waits exactly that long, so requests x
+latency is the floor a sync cannot beat) and runs the sync in a child process, so that the
+figures (CPU, peak RSS) belong to the sync alone:
 
 - `--path cli`: what `scripts/sync` runs (`netvisor_assets.sync.run_full_sync`): the reference
   and merge jobs, then every partitioned table over the whole history in one ranged run. The dbt
@@ -226,7 +227,7 @@ def run(args: argparse.Namespace, project: Path) -> dict[str, Any]:
         [sys.executable, "-m", "netvisor_assets.simulator", "--host", "127.0.0.1",
          "--port", str(port), "--size", args.size, "--seed", str(args.seed),
          "--start-date", start.isoformat(), "--fixed-latency-ms", str(args.latency_ms)],
-        cwd=project, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        cwd=PROJECT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     try:
         deadline = time.monotonic() + 600

@@ -37,6 +37,11 @@ RESPONSE_BUDGET = 500
 # over; a daily balance row (four short elements) ten times.
 ROW_BUDGET = 2000
 BALANCE_ROW_BUDGET = 5000
+# First windows (days) of those lists: a month of vouchers; a third of a year of flat rows, the
+# same guess of about 16 documents a day; a quarter of balances (a chart of some 50 accounts
+# with balances is 50 rows a day).
+ROW_FIRST_WINDOW_DAYS = 124
+BALANCE_FIRST_WINDOW_DAYS = 92
 
 
 class Paging(Enum):
@@ -66,8 +71,10 @@ class Resource:
     # Sent with a date window only (accountbalance.nv's `intervaltype` steps a range; with
     # explicit dates it must be absent).
     window_fixed: tuple[tuple[str, Param], ...] = ()
-    # Uncapped windowed lists: about how many records one response should hold (`planning`).
+    # Uncapped windowed lists: about how many records one response should hold, and the first
+    # window's days before any density is known (`planning`).
     budget: int = RESPONSE_BUDGET
+    first_window_days: int = 31
     modified: tuple[str, str] | None = None
     # With this parameter Netvisor requires both last-modified ends: an open end becomes "a
     # day past now" (covers clock skew to the server), the only meaningful open end.

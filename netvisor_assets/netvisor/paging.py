@@ -162,7 +162,7 @@ def _window_pages(
         span = {**_window(resource.window, *window), **fixed, **query}
         yield from _pages_above_key(client, resource, span)
         return
-    planner = WindowPlanner(window[0], window[1], resource.budget)
+    planner = WindowPlanner(window[0], window[1], resource.budget, resource.first_window_days)
     while (span := planner.next_window()) is not None:
         rows = run(client, resource, {**_window(resource.window, *span), **fixed, **query})
         planner.saw(span, len(rows))

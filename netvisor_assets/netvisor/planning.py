@@ -31,9 +31,6 @@ if TYPE_CHECKING:
 
 Window = tuple[dt.date, dt.date]
 
-# Before anything is seen, a window is this long: a month of a small company is far below any
-# budget, a month of a large one a few budgets (a response or two more than the minimum).
-FIRST_WINDOW_DAYS = 31
 # An empty window says little about density: the next one grows by this factor.
 GROWTH_WHEN_EMPTY = 4
 
@@ -41,19 +38,22 @@ GROWTH_WHEN_EMPTY = 4
 class WindowPlanner:
     """Date windows over [first, last], each sized to hold about `budget` records.
 
-    The density (records per day) is everything seen so far in this range; the next window is
-    `budget / density` days. Why not calendar months: a month is 30 records in one company and
-    30,000 in another, and Netvisor charges a round trip per window either way.
+    The first window is `first_days` long (the resource's guess before anything is seen). Then
+    the density (records per day) is everything seen so far in this range, and the rest of the
+    range is cut into the fewest windows of at most `budget` expected records, all of equal
+    length: equal windows leave the slack in every window rather than one extra request at the
+    end. Why not calendar months: a month is 30 records in one company and 30,000 in another,
+    and Netvisor charges a round trip per window either way.
     """
 
-    def __init__(self, first: dt.date, last: dt.date, budget: int) -> None:
-        if budget < 1:
-            raise ValueError("a response budget is at least one record")
+    def __init__(self, first: dt.date, last: dt.date, budget: int, first_days: int = 31) -> None:
+        if budget < 1 or first_days < 1:
+            raise ValueError("a response budget and a first window are at least one")
         self.first, self.last, self.budget = first, last, budget
         self._next = first
         self._days_seen = 0
         self._records_seen = 0
-        self._days = FIRST_WINDOW_DAYS
+        self._days = first_days
         self.largest = 0
 
     def next_window(self) -> Window | None:
@@ -70,11 +70,13 @@ class WindowPlanner:
         self._days_seen += days
         self._records_seen += records
         self.largest = max(self.largest, records)
+        left = (self.last - self._next).days + 1
         if self._records_seen == 0:
             self._days = days * GROWTH_WHEN_EMPTY
-        else:
-            density = self._records_seen / self._days_seen
-            self._days = max(1, math.floor(self.budget / density))
+        elif left > 0:
+            expected = self._records_seen / self._days_seen * left
+            windows = max(1, math.ceil(expected / self.budget))
+            self._days = math.ceil(left / windows)
 
 
 def minimum_requests(endpoint: Endpoint, records: int, source: Source | None = None) -> int:

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from netvisor_assets.netvisor.endpoints import BALANCE_ROW_BUDGET, Endpoint, Paging, Resource
+from netvisor_assets.netvisor.endpoints import (
+    BALANCE_FIRST_WINDOW_DAYS,
+    BALANCE_ROW_BUDGET,
+    Endpoint,
+    Paging,
+    Resource,
+)
 from netvisor_assets.tables.columns import c, computed
 from netvisor_assets.tables.schema import SyncMode, Table
 from netvisor_assets.tables.source import (
@@ -186,6 +192,7 @@ BALANCE_ENDPOINT = Endpoint(
         window=("balancedates",),
         window_fixed=(("intervaltype", 1),),
         budget=BALANCE_ROW_BUDGET,
+        first_window_days=BALANCE_FIRST_WINDOW_DAYS,
         explode="accountbalance",
         carry=("netvisorkey",),
     ),

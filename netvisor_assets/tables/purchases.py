@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from netvisor_assets.netvisor.endpoints import ROW_BUDGET, Endpoint, Paging, Resource
+from netvisor_assets.netvisor.endpoints import (
+    ROW_BUDGET,
+    ROW_FIRST_WINDOW_DAYS,
+    Endpoint,
+    Paging,
+    Resource,
+)
 from netvisor_assets.tables.columns import c, computed
 from netvisor_assets.tables.schema import SyncMode, Table
 from netvisor_assets.tables.source import (
@@ -147,6 +153,7 @@ PURCHASE_INVOICE_ENDPOINT = Endpoint(
         window=("begininvoicedate", "endinvoicedate"),
         modified=("lastmodifiedstart", "lastmodifiedend"),
         budget=ROW_BUDGET,
+        first_window_days=ROW_FIRST_WINDOW_DAYS,
     ),
     # Version 2 keeps dimensions inside their lines; attachments are not wanted.
     detail=Resource(
@@ -262,6 +269,7 @@ PURCHASE_ORDER_ENDPOINT = Endpoint(
         window=("limitbegindate", "limitenddate"),
         modified=("lastmodifiedstart", "lastmodifiedend"),
         budget=ROW_BUDGET,
+        first_window_days=ROW_FIRST_WINDOW_DAYS,
     ),
     # 500 keys per call (assumed: the same cap as the other detail resources, the docs give
     # none).
@@ -322,6 +330,7 @@ PURCHASE_PAYMENT_ENDPOINT = Endpoint(
         (("paymentlist", "payment"),),
         window=("limitbegindate", "limitenddate"),
         budget=ROW_BUDGET,
+        first_window_days=ROW_FIRST_WINDOW_DAYS,
     ),
     date_field="date",
 )

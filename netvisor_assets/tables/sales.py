@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from netvisor_assets.netvisor.endpoints import ROW_BUDGET, Endpoint, Paging, Resource
+from netvisor_assets.netvisor.endpoints import (
+    ROW_BUDGET,
+    ROW_FIRST_WINDOW_DAYS,
+    Endpoint,
+    Paging,
+    Resource,
+)
 from netvisor_assets.tables.columns import c, computed
 from netvisor_assets.tables.schema import Column, SyncMode, Table
 from netvisor_assets.tables.source import document_source, table_source
@@ -412,6 +418,7 @@ SALES_PAYMENT_ENDPOINT = Endpoint(
         window=("begindate", "enddate"),
         modified=("lastmodifiedstart", "lastmodifiedend"),
         budget=ROW_BUDGET,
+        first_window_days=ROW_FIRST_WINDOW_DAYS,
     ),
     date_field="date",
     changes_by="modified",
