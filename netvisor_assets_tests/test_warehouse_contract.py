@@ -825,3 +825,48 @@ def test_branch_deployments_write_to_their_own_dataset(env: dict, dataset: str) 
     settings = WarehouseSettings.from_env({"NETVISOR_WAREHOUSE": "bigquery", **env})
     assert settings.bigquery_dataset == dataset
     assert settings.bigquery_location == "EU"
+
+
+def test_typed_and_object_frames_prepare_identically() -> None:
+    """The canonical-column shortcut and the checked path give the same prepared frame."""
+    from netvisor_assets.warehouse.base import prepare_frame
+
+    helsinki = ZoneInfo("Europe/Helsinki")
+    rows = [
+        line(1, D1, "10.50", modified_at=dt.datetime(2025, 3, 1, 12, tzinfo=helsinki)),
+        line(2, D2, "-0.000000001", approved=None, description=None),
+    ]
+    plain = frame(LEDGER, rows)
+    typed = plain.astype({"voucher_key": "Int64", "line_no": "Int64", "approved": "boolean"})
+    typed["_synced_at"] = typed["_synced_at"].astype(object)
+    typed["amount"] = [Decimal(1050) / 100, Decimal("-1E-9")]
+    a, b = prepare_frame(LEDGER, plain), prepare_frame(LEDGER, typed)
+    pd.testing.assert_frame_equal(a, b)
+    assert a["amount"].tolist() == [Decimal("10.500000000"), Decimal("-1E-9")]
+    assert str(a["_synced_at"].dtype) == "datetime64[ns, UTC]"
+
+
+def test_a_load_connects_once_to_commit(
+    duckdb_warehouse: Warehouse, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Buffered staging writes and the commit share one connection (each costs ~25 ms)."""
+    import duckdb
+
+    from netvisor_assets.warehouse import duckdb_warehouse as module
+
+    opened: list[str] = []
+    real = duckdb.connect
+
+    def counting(*args: Any, **kwargs: Any) -> duckdb.DuckDBPyConnection:
+        opened.append(str(args[0]))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(module.duckdb, "connect", counting)
+    assert duckdb_warehouse.table_columns("ledger") is None  # no file yet: no connection
+    targets = [Target(LEDGER, "window", (D1, D4)), Target(CUSTOMERS, "merge")]
+    with duckdb_warehouse.load(targets) as load:
+        load.stage("ledger", frame(LEDGER, THREE_DAYS))
+        load.stage("customers", frame(CUSTOMERS, [{"netvisorkey": 1, "name": "A"}]))
+        load.commit()
+    assert len(opened) == 1
+    assert len(content(duckdb_warehouse, "ledger", LEDGER_ORDER)) == 3

@@ -498,3 +498,30 @@ def test_payload_before_response_status_is_malformed():
     )
     with pytest.raises(errors.MalformedResponse, match="payload before ResponseStatus"):
         parse_records(body, [("list", "item")])
+
+
+@pytest.mark.parametrize(
+    ("declared", "payload", "error"),
+    [
+        ("ISO-8859-15", KAHVI.encode("iso-8859-15"), None),
+        ("utf-8", KAHVI.encode("utf-8"), None),
+        ("utf-8", KAHVI.encode("iso-8859-15"), "declares UTF-8"),
+        ("ISO-8859-15", "ö".encode("iso-8859-15") + b" " + "ä".encode(), "mixes"),
+    ],
+)
+def test_streamed_body_decodes_after_a_long_ascii_run(declared, payload, error):
+    """The ASCII scan is per chunk: the first non-ASCII byte may come late, at a chunk edge."""
+    from netvisor_assets.netvisor.stream import BodyReader
+
+    padding = "".join(f"<Item><Name>a{i}</Name></Item>" for i in range(300))
+    body = _named(declared, payload).replace(b"<List>", f"<List>{padding}".encode(), 1)
+    for size in (1, 3, 1000, len(body)):
+        chunks = (body[i : i + size] for i in range(0, len(body), size))
+        reader = BodyReader(
+            chunks, resource="x.nv", deadline=float("inf"), max_bytes=len(body), timeout=0.0
+        )
+        if error is None:
+            assert parse_records(reader, [("list", "item")])[-1] == {"name": KAHVI}
+        else:
+            with pytest.raises(errors.EncodingMismatch, match=error):
+                parse_records(reader, [("list", "item")])

@@ -40,6 +40,8 @@ _ENCODING = re.compile(rb"""encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
 # The UTF-8 encoding of a Latin-1 supplement letter read as ISO-8859-x: "Ã" or "Â" then a byte
 # 0x80-0xBF. In Finnish or Swedish text decoded as ISO-8859-15 it means UTF-8 bytes slipped in.
 _MOJIBAKE = re.compile(rb"[\xc2\xc3][\x80-\xbf]")
+# The first byte outside ASCII: the first place where a body's encoding can be told.
+_NON_ASCII = re.compile(rb"[\x80-\xff]")
 _UTF8 = frozenset({"utf-8", "utf8"})
 
 
@@ -150,9 +152,12 @@ class BodyReader:
         if self._mode is None:
             data = self._carry + chunk
             self._carry = b""
-            first = next((i for i, b in enumerate(data) if b >= 0x80), None)
-            if first is None:
+            # Most bodies are all ASCII: one C-level test per chunk, not a Python loop per byte.
+            if data.isascii():
                 return data
+            found = _NON_ASCII.search(data)
+            assert found is not None
+            first = found.start()
             if len(data) - first < 4 and not self._eof:
                 # Too few bytes to tell a UTF-8 sequence from single-byte letters yet.
                 self._carry = data[first:]

@@ -330,6 +330,8 @@ class DuckDBWarehouse(Warehouse):
 
     def max_value(self, table_name: str, column: str) -> Any:
         check_identifier(table_name, "table name")
+        if not self.path.exists():
+            return None
         with self._connect(read_only=True) as con:
             stored = self._columns(con, table_name)
             if not stored or column not in stored:
@@ -341,12 +343,18 @@ class DuckDBWarehouse(Warehouse):
 
     def table_columns(self, name: str) -> dict[str, str] | None:
         check_identifier(name, "table name")
+        # Before the first write there is no table: asked before every sync, and opening even
+        # an in-memory database costs ~25 ms (DuckDB builds its function catalog per instance).
+        if not self.path.exists():
+            return None
         with self._connect(read_only=True) as con:
             return self._columns(con, name)
 
     def _select(
         self, name: str, columns: Sequence[str] | None, where: str | None, params: Mapping[str, Any]
     ) -> pd.DataFrame:
+        if not self.path.exists():
+            self._selected_types(name, None, columns)  # raises: the table does not exist
         with self._connect(read_only=True) as con:
             stored = self._columns(con, name)
             types = self._selected_types(name, stored, columns)
@@ -372,6 +380,15 @@ class _DuckDBLoad(Load):
         run = uuid.uuid4().hex
         self.staging = {name: f"{STAGING_PREFIX}{run}_{i}" for i, name in enumerate(self.targets)}
         self._created = False
+        # Open only while `commit` runs (see there); between windows the file stays free.
+        self._con: duckdb.DuckDBPyConnection | None = None
+
+    def _transaction(self, work: Callable[[duckdb.DuckDBPyConnection], WriteResult]) -> None:
+        if self._con is None:
+            self.warehouse._transaction(work)
+            return
+        with _transaction_on(self._con):
+            work(self._con)
 
     def _create(self, con: duckdb.DuckDBPyConnection) -> None:
         wh = self.warehouse
@@ -394,12 +411,11 @@ class _DuckDBLoad(Load):
             con.execute(_quote.insert_select(wh._ref(self.staging[name]), names, _quote(view)))
             return WriteResult(table=name, mode="stage", rows_written=len(prepared))
 
-        wh._transaction(work)
+        self._transaction(work)
 
     def commit(self) -> dict[str, WriteResult]:
         wh = self.warehouse
         results: dict[str, WriteResult] = {}
-        self.flush()
 
         def work(con: duckdb.DuckDBPyConnection) -> WriteResult:
             if not self._created:
@@ -410,7 +426,16 @@ class _DuckDBLoad(Load):
                 con.execute(f"DROP TABLE IF EXISTS {wh._ref(staging)}")
             return next(iter(results.values()))
 
-        wh._transaction(work)
+        # The buffered rows of every table and the commit follow each other without a pause,
+        # so they share one connection (each connect costs ~25 ms of DuckDB start-up); the
+        # transactions stay what they were: one per staging write, then the commit.
+        with wh._connect() as con:
+            self._con = con
+            try:
+                self.flush()
+                self._transaction(work)
+            finally:
+                self._con = None
         self.committed = True
         return results
 

@@ -32,6 +32,9 @@ _QUANTUM = decimal.Decimal(1).scaleb(-NUMERIC_SCALE)
 _MAX_INTEGER_DIGITS = NUMERIC_PRECISION - NUMERIC_SCALE
 # Integers beyond 2**53 are not exact in a float64 column that pandas made from ints + None.
 _MAX_EXACT_FLOAT_INT = 2**53
+# Wide enough that quantizing any amount to 9 places is exact; built once, because making a
+# Context per value cost more than the quantize itself.
+_QUANTIZE_CONTEXT = decimal.Context(prec=80)
 
 ARROW_TYPES: dict[str, pa.DataType] = {
     "STRING": pa.string(),
@@ -66,7 +69,7 @@ def _numeric(value: Any, where: str) -> decimal.Decimal:
     if not value.is_finite():
         raise FrameError(f"{where}: {value!r} is not a finite amount")
     try:
-        exact = value.quantize(_QUANTUM, context=decimal.Context(prec=80))
+        exact = value.quantize(_QUANTUM, context=_QUANTIZE_CONTEXT)
     except decimal.InvalidOperation as exc:
         raise FrameError(f"{where}: {value!r} cannot be stored as NUMERIC") from exc
     if exact != value:
@@ -155,6 +158,65 @@ def _typed_series(values: list[Any], type_: WarehouseType) -> pd.Series:
     return pd.Series(values, dtype=object)
 
 
+# Column value types that need no per-value conversion: every value is already canonical
+# (exact types, so a bool in an INT64 column or a datetime in a DATE column still takes the
+# checked path and fails there).
+_CANONICAL_TYPES: dict[str, frozenset[type]] = {
+    "STRING": frozenset({str, type(None)}),
+    "INT64": frozenset({int, type(None)}),
+    "BOOL": frozenset({bool, type(None)}),
+    "DATE": frozenset({dt.date, type(None)}),
+    "NUMERIC": frozenset({decimal.Decimal, type(None)}),
+}
+
+
+def _prepare_column(series: pd.Series, type_: WarehouseType, where: str) -> pd.Series:
+    """One column in canonical form, as `_CONVERTERS` make it value by value.
+
+    Why the shortcuts: a sync prepares every value of every row, and the checked path costs
+    microseconds per value. A column whose values are all of the canonical Python type (what
+    `frames.to_frame` builds from parsed rows), or a tz-aware nanosecond datetime column (the
+    system column `_synced_at`), gives the same result without the per-value work; anything
+    else, every error included, takes the checked path, so messages and the row they name are
+    unchanged.
+    """
+    if type_ == "TIMESTAMP":
+        dtype = series.dtype
+        if isinstance(dtype, pd.DatetimeTZDtype) and dtype.unit == "ns":
+            converted = series.dt.tz_convert("UTC").dt.floor("us")
+            return pd.Series(converted.array, index=pd.RangeIndex(len(series)))
+    values = series.tolist()
+    canonical = _CANONICAL_TYPES.get(type_)
+    if canonical is not None and canonical.issuperset(map(type, values)):
+        if type_ == "NUMERIC":
+            values = _numeric_values(values, where)
+        return _typed_series(values, type_)
+    convert = _CONVERTERS[type_]
+    values = [
+        None if _is_null(v) else convert(v, f"{where}, row {i}") for i, v in enumerate(values)
+    ]
+    return _typed_series(values, type_)
+
+
+def _numeric_values(values: list[decimal.Decimal | None], where: str) -> list[Any]:
+    """`_numeric` over Decimals and Nones; a value that is not plainly fine goes to `_numeric`
+    itself, which raises the same error it always did."""
+    out: list[Any] = []
+    append = out.append
+    for i, value in enumerate(values):
+        if value is None:
+            append(None)
+            continue
+        try:
+            exact = value.quantize(_QUANTUM, context=_QUANTIZE_CONTEXT)
+        except decimal.InvalidOperation:
+            exact = None
+        if exact is None or exact != value or exact.adjusted() >= _MAX_INTEGER_DIGITS:
+            exact = _numeric(value, f"{where}, row {i}")
+        append(exact)
+    return out
+
+
 def prepare_frame(table: Table, frame: pd.DataFrame) -> pd.DataFrame:
     """Validate `frame` against `table` and return it in canonical types, columns in table order.
 
@@ -176,15 +238,12 @@ def prepare_frame(table: Table, frame: pd.DataFrame) -> pd.DataFrame:
             f"(missing {missing}, unknown {unknown}); narrow the table with "
             "Table.with_columns(...) and add the system columns _synced_at and _run_id"
         )
-    out: dict[str, pd.Series] = {}
-    for col in table.all_columns:
-        convert = _CONVERTERS[col.type]
-        where = f"table {table.name}, column {col.name}"
-        values = [
-            None if _is_null(v) else convert(v, f"{where}, row {i}")
-            for i, v in enumerate(frame[col.name].tolist())
-        ]
-        out[col.name] = _typed_series(values, col.type)
+    out = {
+        col.name: _prepare_column(
+            frame[col.name], col.type, f"table {table.name}, column {col.name}"
+        )
+        for col in table.all_columns
+    }
     result = pd.DataFrame(out, columns=names)
     result.index = pd.RangeIndex(len(result))
     if len(result):
@@ -200,6 +259,10 @@ def prepare_frame(table: Table, frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _deduplicate(table: Table, frame: pd.DataFrame) -> pd.DataFrame:
+    if table.primary_key and not frame.duplicated(subset=list(table.primary_key)).any():
+        # Identical rows share their key, so unique keys mean nothing to collapse or refuse;
+        # the whole-row comparison below is the costly part of preparing a frame.
+        return frame
     data_columns = list(table.column_names)
     # Decimals compare by value (1.5 == 1.50), so identical bookings collapse regardless of
     # the scale the parser produced; the system columns never make rows differ.
