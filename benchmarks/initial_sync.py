@@ -184,7 +184,9 @@ def _backfill(dg: Any) -> tuple[dict[str, int], int]:
 # ----------------------------------------------------------------------------- the parent
 
 
-def minimum(size: str, seed: int, start: dt.date, last: dt.date) -> dict[str, int] | None:
+def minimum(
+    size: str, seed: int, books: dt.date, start: dt.date, last: dt.date
+) -> dict[str, int] | None:
     """The API's minimum per source under the response budget, from the ground truth."""
     try:
         from netvisor_assets.netvisor.planning import minimum_requests
@@ -195,7 +197,7 @@ def minimum(size: str, seed: int, start: dt.date, last: dt.date) -> dict[str, in
     from netvisor_assets.simulator.truth import source_records
     from netvisor_assets.tables import SOURCES
 
-    company = generate_company(seed=seed, size=size, start_date=start)
+    company = generate_company(seed=seed, size=size, start_date=books)
     sim = SimulatorServer(company=company, credentials=Credentials.demo(), port=0)  # not started
     return {
         s.name: minimum_requests(s.endpoint, len(source_records(sim, s.name, start, last)), s)
@@ -205,7 +207,11 @@ def minimum(size: str, seed: int, start: dt.date, last: dt.date) -> dict[str, in
 
 def run(args: argparse.Namespace, project: Path) -> dict[str, Any]:
     today = dt.date.today()
-    start = history_start(args.size, today)
+    books = history_start(args.size, today)
+    start = books
+    if args.months:  # sync only the latest months of the company's history
+        index = today.year * 12 + today.month - 1 - args.months
+        start = max(books, dt.date(index // 12, index % 12 + 1, 1))
     last = today - dt.timedelta(days=1)
     port = _free_port()
     tmp = Path(tempfile.mkdtemp(prefix="initial_sync_"))
@@ -226,7 +232,7 @@ def run(args: argparse.Namespace, project: Path) -> dict[str, Any]:
     simulator = subprocess.Popen(
         [sys.executable, "-m", "netvisor_assets.simulator", "--host", "127.0.0.1",
          "--port", str(port), "--size", args.size, "--seed", str(args.seed),
-         "--start-date", start.isoformat(), "--fixed-latency-ms", str(args.latency_ms)],
+         "--start-date", books.isoformat(), "--fixed-latency-ms", str(args.latency_ms)],
         cwd=PROJECT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     try:
@@ -250,6 +256,7 @@ def run(args: argparse.Namespace, project: Path) -> dict[str, Any]:
     figures = json.loads(done.stdout.strip().splitlines()[-1])
     figures["window"] = f"{start}..{last}"
     figures["start"], figures["last"] = start.isoformat(), last.isoformat()
+    figures["books"] = books.isoformat()
     return figures
 
 
@@ -317,6 +324,9 @@ def main() -> None:
     parser.add_argument("--latency-ms", type=float, default=100.0)
     parser.add_argument("--path", choices=("cli", "backfill"), default="cli")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--months", type=int, help="sync only this many latest months (default: all history)"
+    )
     parser.add_argument("--json", help="also write the figures to this file")
     parser.add_argument(
         "--baseline", type=Path, help="another checkout (its own .venv not needed) to measure first"
@@ -336,6 +346,7 @@ def main() -> None:
     least = minimum(
         args.size,
         args.seed,
+        dt.date.fromisoformat(first["books"]),
         dt.date.fromisoformat(first["start"]),
         dt.date.fromisoformat(first["last"]),
     )

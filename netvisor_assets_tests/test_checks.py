@@ -254,9 +254,17 @@ def test_a_clean_company_passes_and_each_seeded_defect_fails_only_its_check(
         ("voucher_lines", checks.BALANCED_CHECK),
         ("voucher_lines", checks.ACCOUNTS_CHECK),
         ("sales_invoices", checks.AMOUNT_CHECK),
-        ("sales_payments", checks.KEY_CHECK),
         ("account_balances", checks.BALANCES_CHECK),
     }, {k: e.description for k, e in failed.items()}
+    # The payment listed twice under two dates arrives in one response of the ranged run
+    # (windows are sized by the response budget, not by month): staging refuses to pick one
+    # of the two rows, the source fails with the key named, and nothing of it is written.
+    failures = [
+        e for e in results[-1].all_events if e.is_step_failure and "sales_payments" in e.step_key
+    ]
+    assert failures, "the duplicated payment did not fail its source"
+    message = str(failures[0].step_failure_data.error)
+    assert "share a primary key" in message and str(payment["netvisorkey"]) in message
 
     def text(key: tuple[str, str]) -> str:
         return str(failed[key].metadata["sample"].value)
@@ -270,7 +278,6 @@ def test_a_clean_company_passes_and_each_seeded_defect_fails_only_its_check(
     assert text(("sales_invoices", checks.AMOUNT_CHECK)).startswith(
         f"sales_invoice_key {invoice['salesinvoicenetvisorkey']}: amount "
     )
-    assert f"sales_payment_key={payment['netvisorkey']}" in text(("sales_payments", "primary_key"))
     balances = failed[("account_balances", checks.BALANCES_CHECK)]
     assert balances.metadata["accounts_differing"].value == "1910"
     assert balances.metadata["differences"].value == 1
