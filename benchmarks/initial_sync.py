@@ -30,7 +30,6 @@ import functools
 import json
 import os
 import resource
-import socket
 import subprocess
 import sys
 import tempfile
@@ -41,6 +40,9 @@ from pathlib import Path
 from typing import Any
 
 PROJECT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _simulator import free_port, simulator_process  # noqa: E402
+
 # The checkout measured (`--baseline` measures another one beside this one).
 MEASURED = Path(os.environ.get("BENCH_PROJECT", PROJECT))
 sys.path.insert(0, str(MEASURED))
@@ -56,12 +58,6 @@ def history_start(size: str, today: dt.date) -> dt.date:
     months = SPECS[size].months
     index = today.year * 12 + today.month - 1 - months
     return dt.date(index // 12, index % 12 + 1, 1)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 # ----------------------------------------------------------------------------- the child
@@ -200,7 +196,7 @@ def minimum(
     company = generate_company(seed=seed, size=size, start_date=books)
     sim = SimulatorServer(company=company, credentials=Credentials.demo(), port=0)  # not started
     return {
-        s.name: minimum_requests(s.endpoint, len(source_records(sim, s.name, start, last)), s)
+        s.name: minimum_requests(s.endpoint, len(source_records(sim, s.name, start, last)))
         for s in SOURCES
     }
 
@@ -213,7 +209,7 @@ def run(args: argparse.Namespace, project: Path) -> dict[str, Any]:
         index = today.year * 12 + today.month - 1 - args.months
         start = max(books, dt.date(index // 12, index % 12 + 1, 1))
     last = today - dt.timedelta(days=1)
-    port = _free_port()
+    port = free_port()
     tmp = Path(tempfile.mkdtemp(prefix="initial_sync_"))
     env = {k: v for k, v in os.environ.items() if not k.startswith(("NETVISOR_", "DAGSTER_"))}
     env.update(
@@ -229,28 +225,11 @@ def run(args: argparse.Namespace, project: Path) -> dict[str, Any]:
     for name in ("DAGSTER_EVENT_BATCH_SIZE",):
         if name in os.environ:
             env[name] = os.environ[name]
-    simulator = subprocess.Popen(
-        [sys.executable, "-m", "netvisor_assets.simulator", "--host", "127.0.0.1",
-         "--port", str(port), "--size", args.size, "--seed", str(args.seed),
-         "--start-date", books.isoformat(), "--fixed-latency-ms", str(args.latency_ms)],
-        cwd=PROJECT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    try:
-        deadline = time.monotonic() + 600
-        while True:
-            with socket.socket() as sock:
-                if sock.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            if simulator.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit(f"the simulator did not start: {simulator.stderr.read()}")
-            time.sleep(0.2)
+    with simulator_process(args.size, args.seed, args.latency_ms, env, port=port, start_date=books):
         done = subprocess.run(
             [sys.executable, __file__, "--child", "--path", args.path],
             cwd=project, env=env, capture_output=True, text=True,
         )  # fmt: skip
-    finally:
-        simulator.terminate()
-        simulator.wait(30)
     if done.returncode != 0:
         raise SystemExit(f"the sync failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
     figures = json.loads(done.stdout.strip().splitlines()[-1])

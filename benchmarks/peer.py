@@ -15,13 +15,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _simulator import simulator_process  # noqa: E402
+
 PEER_VENV = PROJECT / "benchmarks" / ".peer-venv"
 PEER_PACKAGE = "netvisor-api-client==0.9.6"
 
@@ -87,12 +88,6 @@ def peer_python() -> Path:
     return python
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _side(python: Path, script: str, url: str) -> dict:
     from netvisor_assets import settings as s
 
@@ -116,31 +111,12 @@ def main() -> None:
     args = parser.parse_args()
     sys.path.insert(0, str(PROJECT))
     peer = peer_python()
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
     env = {k: v for k, v in os.environ.items() if not k.startswith("NETVISOR_")}
-    simulator = subprocess.Popen(
-        [sys.executable, "-m", "netvisor_assets.simulator", "--host", "127.0.0.1",
-         "--port", str(port), "--size", args.size, "--seed", str(args.seed),
-         "--fixed-latency-ms", str(args.latency_ms)],
-        cwd=PROJECT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
     results: dict[str, list[dict]] = {"this client": [], "netvisor-api-client": []}
-    try:
-        deadline = time.monotonic() + 600
-        while True:
-            with socket.socket() as sock:
-                if sock.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            if simulator.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit("the simulator did not start")
-            time.sleep(0.2)
+    with simulator_process(args.size, args.seed, args.latency_ms, env) as url:
         for _ in range(args.rounds):
             results["this client"].append(_side(Path(sys.executable), OURS_SCRIPT, url))
             results["netvisor-api-client"].append(_side(peer, PEER_SCRIPT, url))
-    finally:
-        simulator.terminate()
-        simulator.wait(30)
     best = {name: min(runs, key=lambda r: r["wall"]) for name, runs in results.items()}
     ours, theirs = best["this client"], best["netvisor-api-client"]
     print(

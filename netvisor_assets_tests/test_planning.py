@@ -44,7 +44,7 @@ def test_a_steady_density_takes_the_minimum_and_fills_each_window() -> None:
     assert all(count <= 500 for _, count in windows[1:])
 
 
-def test_a_quiet_history_is_one_request_and_empty_windows_grow() -> None:
+def test_a_quiet_history_takes_few_requests_and_empty_windows_grow() -> None:
     assert len(_plan(D(2020, 1, 1), D(2024, 12, 31), 500, lambda d: 0)) < 5
     busy_at_end = _plan(D(2024, 1, 1), D(2024, 12, 31), 500, lambda d: 50 if d.month == 12 else 0)
     assert sum(count for _, count in busy_at_end) == 31 * 50

@@ -61,12 +61,7 @@ def fetch(
     rows = list_rows(client, endpoint, params=params, **filters)
     if endpoint.detail is None or endpoint.list_is_complete:
         return rows
-    found = details(
-        client, endpoint, _keys(rows), skip_vanished=endpoint.detail.vanishes, params=None
-    )
-    if endpoint.merge_list_key is not None:
-        return with_list_rows(found, rows, endpoint.merge_list_key)
-    return found
+    return _details_of(client, endpoint, rows)
 
 
 def list_rows(
@@ -115,8 +110,7 @@ def stream(
     one response plus the list rows still waiting for their details (under one batch).
     """
     resource = endpoint.list
-    query = {**dict(resource.fixed)}
-    pages = _window_pages(client, resource, (first, last), query)
+    pages = _window_pages(client, resource, (first, last), dict(resource.fixed))
     if endpoint.detail is None or endpoint.list_is_complete:
         yield from pages
         return
@@ -139,10 +133,14 @@ def _detailed(
     client: NetvisorClient, endpoint: Endpoint, waiting: dict[Any, Record], count: int
 ) -> list[Record]:
     """Details of the first `count` waiting list rows (one request), which leave `waiting`."""
+    rows = [waiting.pop(k) for k in list(itertools.islice(waiting, count))]
+    return _details_of(client, endpoint, rows)
+
+
+def _details_of(client: NetvisorClient, endpoint: Endpoint, rows: list[Record]) -> list[Record]:
+    """The detail records of list rows, each with its list row where the endpoint keeps it."""
     assert endpoint.detail is not None
-    keys = list(itertools.islice(waiting, count))
-    rows = [waiting.pop(k) for k in keys]
-    found = details(client, endpoint, keys, skip_vanished=endpoint.detail.vanishes)
+    found = details(client, endpoint, _keys(rows), skip_vanished=endpoint.detail.vanishes)
     if endpoint.merge_list_key is not None:
         return with_list_rows(found, rows, endpoint.merge_list_key)
     return found

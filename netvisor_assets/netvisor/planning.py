@@ -22,12 +22,8 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from typing import TYPE_CHECKING
 
 from netvisor_assets.netvisor.endpoints import Endpoint, Paging
-
-if TYPE_CHECKING:
-    from netvisor_assets.tables.source import Source
 
 Window = tuple[dt.date, dt.date]
 
@@ -54,7 +50,6 @@ class WindowPlanner:
         self._days_seen = 0
         self._records_seen = 0
         self._days = first_days
-        self.largest = 0
 
     def next_window(self) -> Window | None:
         """The next window to ask for, None when the range is covered."""
@@ -69,7 +64,6 @@ class WindowPlanner:
         self._next = window[1] + dt.timedelta(days=1)
         self._days_seen += days
         self._records_seen += records
-        self.largest = max(self.largest, records)
         left = (self.last - self._next).days + 1
         if self._records_seen == 0:
             self._days = days * GROWTH_WHEN_EMPTY
@@ -79,14 +73,13 @@ class WindowPlanner:
             self._days = math.ceil(left / windows)
 
 
-def minimum_requests(endpoint: Endpoint, records: int, source: Source | None = None) -> int:
+def minimum_requests(endpoint: Endpoint, records: int) -> int:
     """The fewest requests that read `records` records under the same response budget.
 
     A list is asked at least once (an empty answer is still an answer). A capped walk needs one
     page past the last full one; an uncapped windowed list `records / budget` responses; key
     batches `records / batch_size`.
     """
-    del source  # the endpoint decides; kept so callers can pass what they have
     resource = endpoint.list
     if resource.paging is Paging.ABOVE_KEY and resource.row_cap:
         requests = records // resource.row_cap + 1
