@@ -26,6 +26,7 @@ import pandas as pd
 
 from netvisor_assets.frames import to_frame
 from netvisor_assets.netvisor.client import NetvisorClient
+from netvisor_assets.netvisor.endpoints import Paging
 from netvisor_assets.tables import Source, SyncMode, Table
 from netvisor_assets.tables.schema import Column
 from netvisor_assets.tables.source import Records
@@ -40,6 +41,8 @@ from netvisor_assets.warehouse.base import (
 Log = Callable[[str], None]
 # A long run says how far it is at most this often (each line is a Dagster event).
 PROGRESS_SECONDS = 30.0
+# Stored days either side of a window that say how busy the company is (see `_seed_density`).
+NEIGHBOURHOOD_DAYS = 92
 
 # One warehouse (DuckDB file, BigQuery dataset) holds one Netvisor company. The organisation
 # that first synced into it is recorded here; another one is refused rather than mixed in.
@@ -201,6 +204,8 @@ def sync_source(
     for table in tables:
         outcome.returned[table.name] = 0
     next_progress = started + PROGRESS_SECONDS
+    if window is not None and partitioned:
+        _seed_density(source, client, warehouse, window)
     with warehouse.load(targets, labels=labels) as load:
         for records in _record_batches(source, client, window, changed_since):
             outcome.windows += 1
@@ -234,6 +239,46 @@ def sync_source(
     outcome.new_fields = sorted(new_fields)
     _report_outside(outcome, window, say)
     return outcome
+
+
+def _seed_density(
+    source: Source, client: NetvisorClient, warehouse: Warehouse, window: tuple[dt.date, dt.date]
+) -> None:
+    """Tell the client the source's density from the days stored around `window`.
+
+    The planner's first window is a guess until a response has been counted (`planning`); a
+    backfill runs month by month, each run with a new client, so without this every run would
+    guess again. The stored header rows of the neighbouring days are the density: in a large
+    company a month's first window of ledger is then two days, not twelve response budgets.
+    Nothing stored (the first run into an empty warehouse): the resource's guess.
+    """
+    resource = source.endpoint.list
+    table = source.tables[0]
+    column = table.partition_column
+    if resource.window is None or resource.paging is Paging.ABOVE_KEY or column is None:
+        return
+    if not warehouse.table_columns(table.name):
+        return
+    span = dt.timedelta(days=NEIGHBOURHOOD_DAYS)
+    stored = warehouse.read(
+        table.name,
+        columns=[column],
+        where=f"({column} >= @a AND {column} < @b) OR ({column} > @c AND {column} <= @d)",
+        params={
+            "a": window[0] - span,
+            "b": window[0],
+            "c": window[1],
+            "d": window[1] + span,
+        },
+    )[column]
+    if stored.empty:
+        return
+    days = (_as_date(stored.max()) - _as_date(stored.min())).days + 1
+    client.known_density[resource.name] = len(stored) / days
+
+
+def _as_date(value: Any) -> dt.date:
+    return value.date() if isinstance(value, dt.datetime) else value
 
 
 def _locked_fingerprints(

@@ -12,7 +12,7 @@ import contextlib
 import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import dagster as dg
 
@@ -73,6 +73,30 @@ def _instance(record_runs: bool) -> dg.DagsterInstance:
     return dg.DagsterInstance.ephemeral()
 
 
+# Dagster's switch for one "planned" event per asset and ranged run instead of one per asset
+# and day. Its cost: a failed run's days show as missing rather than failed in the instance's
+# partition status, which an ephemeral instance never shows anyone.
+ONE_PLANNED_EVENT = "DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS"
+
+
+@contextlib.contextmanager
+def _one_planned_event_per_asset(enabled: bool) -> Iterator[None]:
+    """Half of a ranged run's events are "planned" ones, one per table and day: skip them.
+
+    Measured on `small` (2 years, 4,768 table-days): Dagster's share of the CLI sync fell from
+    23.4 s to 17.4 s. Only for the CLI's in-memory instance; a recorded run (`--record-runs`)
+    and the UI keep Dagster's default, so a failed backfill's days still show as failed.
+    """
+    if not enabled or ONE_PLANNED_EVENT in os.environ:
+        yield
+        return
+    os.environ[ONE_PLANNED_EVENT] = "true"
+    try:
+        yield
+    finally:
+        os.environ.pop(ONE_PLANNED_EVENT, None)
+
+
 def _report_checks(evaluations: Sequence[dg.AssetCheckEvaluation]) -> None:
     """One line for the checks, and one per failure with what it found."""
     failed = [e for e in evaluations if not e.passed]
@@ -124,12 +148,13 @@ def run_full_sync(until: str | None = None, record_runs: bool = False) -> dict[s
         if last not in keys:
             raise SyncError(f"--until {last}: not a day between {keys[0]} and {keys[-1]}")
         started = time.monotonic()
-        result = partitioned_job.execute_in_process(
-            run_config=RUN_CONFIG,
-            instance=instance,
-            tags={RANGE_START_TAG: keys[0], RANGE_END_TAG: last},
-            raise_on_error=False,
-        )
+        with _one_planned_event_per_asset(instance.is_ephemeral):
+            result = partitioned_job.execute_in_process(
+                run_config=RUN_CONFIG,
+                instance=instance,
+                tags={RANGE_START_TAG: keys[0], RANGE_END_TAG: last},
+                raise_on_error=False,
+            )
         evaluations.extend(result.get_asset_check_evaluations())
         if not result.success:
             _report_checks(evaluations)

@@ -141,6 +141,7 @@ def test_rows_dated_outside_the_window_are_counted_and_logged(tmp_path) -> None:
     class StubClient:
         requests_made = 0
         organisation_id = "1967543-8"
+        known_density: dict[str, float] = {}  # noqa: RUF012 (read only)
 
         def _fetch(self, resource, query, paths) -> tuple[list[dict], None]:
             return [
@@ -165,3 +166,56 @@ def test_rows_dated_outside_the_window_are_counted_and_logged(tmp_path) -> None:
         "1 rows dated outside 2025-01-01..2025-01-01" in m and "2 dated 2024-12-31" in m
         for m in logged
     )
+
+
+def test_a_later_run_sizes_its_first_window_by_the_stored_days(tmp_path) -> None:
+    """Unit test (a stub client of a busy company): the first run's first window is the
+    resource's guess and holds several budgets; the next month's run reads the stored density
+    and its first window, like all its others, holds at most one budget."""
+    from netvisor_assets.loading import sync_source
+    from netvisor_assets.tables.ledger import VOUCHER_SOURCE
+    from netvisor_assets.warehouse import DuckDBWarehouse
+
+    per_day = 60
+    budget = VOUCHER_SOURCE.endpoint.list.budget
+
+    class StubClient:
+        requests_made = 0
+        organisation_id = "1967543-8"
+
+        def __init__(self) -> None:
+            self.known_density: dict[str, float] = {}
+            self.answered: list[int] = []
+
+        def _fetch(self, resource, query, paths) -> tuple[list[dict], None]:
+            first = dt.date.fromisoformat(str(query["startdate"]))
+            last = dt.date.fromisoformat(str(query["enddate"]))
+            days = [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
+            vouchers = [
+                {
+                    "netvisorkey": day.toordinal() * 1000 + i,
+                    "voucherdate": day,
+                    "status": "valid",
+                    "voucherline": [],
+                }
+                for day in days
+                for i in range(per_day)
+            ]
+            self.answered.append(len(vouchers))
+            return vouchers, None
+
+    warehouse = DuckDBWarehouse(tmp_path / "warehouse.duckdb")
+    answered = []
+    for window in [
+        (dt.date(2025, 1, 1), dt.date(2025, 1, 31)),
+        (dt.date(2025, 2, 1), dt.date(2025, 2, 28)),
+    ]:
+        client = StubClient()
+        sync_source(
+            VOUCHER_SOURCE, VOUCHER_SOURCE.tables, client, warehouse, run_id="u", window=window
+        )  # type: ignore[arg-type]
+        answered.append(client.answered)
+    january, february = answered
+    assert january[0] > budget, "the stub must be busier than the guess for this to test"
+    assert sum(february) == 28 * per_day
+    assert max(february) <= budget

@@ -6,7 +6,12 @@ import datetime as dt
 
 import pytest
 
-from netvisor_assets.netvisor.planning import WindowPlanner, minimum_requests
+from netvisor_assets.netvisor.planning import (
+    LONGEST_FIRST,
+    WindowPlanner,
+    first_window_days,
+    minimum_requests,
+)
 from netvisor_assets.tables.ledger import BALANCE_ENDPOINT, VOUCHER_ENDPOINT
 from netvisor_assets.tables.partners import CUSTOMER_ENDPOINT, PRODUCT_ENDPOINT
 from netvisor_assets.tables.purchases import PURCHASE_INVOICE_ENDPOINT
@@ -74,3 +79,23 @@ def test_the_first_window_is_the_resources_guess() -> None:
 )
 def test_minimum_requests(endpoint, records: int, expected: int) -> None:
     assert minimum_requests(endpoint, records) == expected
+
+
+def test_a_known_density_sizes_the_first_window_to_one_budget() -> None:
+    """A backfill's later run knows the density from the warehouse: its first response fits."""
+    planner = WindowPlanner(D(2024, 1, 1), D(2024, 12, 31), 500, 31, density=200.0)
+    windows = []
+    while (window := planner.next_window()) is not None:
+        count = ((window[1] - window[0]).days + 1) * 200
+        windows.append((window, count))
+        planner.saw(window, count)
+    assert windows[0][1] <= 500, "the first window overshoots the budget"
+    assert all(count <= 500 for _, count in windows)
+
+
+@pytest.mark.parametrize(
+    ("density", "days"),
+    [(None, 31), (200.0, 2), (16.0, 31), (1.0, 31 * LONGEST_FIRST), (0.0, 31 * LONGEST_FIRST)],
+)
+def test_first_window_days(density: float | None, days: int) -> None:
+    assert first_window_days(31, 500, density) == days

@@ -162,6 +162,8 @@ class NetvisorClient:
         self._gate: Gate = gate_for(organisation_id)
         self._count_lock = threading.Lock()
         self._requests_made = 0
+        # Records per day of a resource, where the warehouse already knows (see `planning`).
+        self.known_density: dict[str, float] = {}
         self._server_time: dt.datetime | None = None
 
     @classmethod

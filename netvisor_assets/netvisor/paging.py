@@ -160,7 +160,18 @@ def _window_pages(
         span = {**_window(resource.window, *window), **fixed, **query}
         yield from _pages_above_key(client, resource, span)
         return
-    planner = WindowPlanner(window[0], window[1], resource.budget, resource.first_window_days)
+    if any(query.get(name, value) != value for name, value in resource.window_fixed):
+        # The caller changed how the window is stepped (accountbalance.nv by week or month):
+        # a cut would move the steps, so the window is asked as it is.
+        yield run(client, resource, {**_window(resource.window, *window), **fixed, **query})
+        return
+    planner = WindowPlanner(
+        window[0],
+        window[1],
+        resource.budget,
+        resource.first_window_days,
+        client.known_density.get(resource.name),
+    )
     while (span := planner.next_window()) is not None:
         rows = run(client, resource, {**_window(resource.window, *span), **fixed, **query})
         planner.saw(span, len(rows))

@@ -29,12 +29,31 @@ Window = tuple[dt.date, dt.date]
 
 # An empty window says little about density: the next one grows by this factor.
 GROWTH_WHEN_EMPTY = 4
+# How far a known density may stretch a first window, as a multiple of the resource's guess.
+LONGEST_FIRST = 4
+
+
+def first_window_days(guess_days: int, budget: int, density: float | None) -> int:
+    """The first window of a resource: its guess, or one budget at a density already known.
+
+    The guess (`Resource.first_window_days`) is what a month or a quarter holds in a typical
+    company; a large one's month of ledger is twelve budgets. Where the warehouse already holds
+    the neighbouring days (a backfill's later runs, a re-sync), their density is the better
+    guess (see `loading`). Other resources of the same company say little: one company's
+    sales payments are thirty times its purchase orders.
+    """
+    if density is None:
+        return guess_days
+    if density <= 0:
+        return guess_days * LONGEST_FIRST
+    return max(1, min(guess_days * LONGEST_FIRST, math.floor(budget / density)))
 
 
 class WindowPlanner:
     """Date windows over [first, last], each sized to hold about `budget` records.
 
-    The first window is `first_days` long (the resource's guess before anything is seen). Then
+    The first window is `first_days` long (the resource's guess before anything is seen),
+    or what one budget spans at a `density` (records per day) known beforehand. Then
     the density (records per day) is everything seen so far in this range, and the rest of the
     range is cut into the fewest windows of at most `budget` expected records, all of equal
     length: equal windows leave the slack in every window rather than one extra request at the
@@ -42,14 +61,21 @@ class WindowPlanner:
     and Netvisor charges a round trip per window either way.
     """
 
-    def __init__(self, first: dt.date, last: dt.date, budget: int, first_days: int = 31) -> None:
+    def __init__(
+        self,
+        first: dt.date,
+        last: dt.date,
+        budget: int,
+        first_days: int = 31,
+        density: float | None = None,
+    ) -> None:
         if budget < 1 or first_days < 1:
             raise ValueError("a response budget and a first window are at least one")
         self.first, self.last, self.budget = first, last, budget
         self._next = first
         self._days_seen = 0
         self._records_seen = 0
-        self._days = first_days
+        self._days = first_window_days(first_days, budget, density)
 
     def next_window(self) -> Window | None:
         """The next window to ask for, None when the range is covered."""
@@ -67,9 +93,14 @@ class WindowPlanner:
         left = (self.last - self._next).days + 1
         if self._records_seen == 0:
             self._days = days * GROWTH_WHEN_EMPTY
+            if left - self._days < self._days // 2:
+                self._days = left  # no stub of a window at the end: nothing says it is busy
         elif left > 0:
-            expected = self._records_seen / self._days_seen * left
-            windows = max(1, math.ceil(expected / self.budget))
+            # Whole days: the longest window that stays within the budget, then the rest of
+            # the range in that many equal windows (never longer than the longest).
+            density = self._records_seen / self._days_seen
+            longest = max(1, math.floor(self.budget / density))
+            windows = math.ceil(left / longest)
             self._days = math.ceil(left / windows)
 
 
