@@ -95,12 +95,22 @@ def _default_accounts(sim: SimulatorServer, first: dt.date, last: dt.date) -> li
     ]
 
 
+# accountbalance.nv answers at most 1,000 balance dates per call, the ground truth too.
+_BALANCE_DAYS_PER_CALL = 1000
+
+
 def _balances(sim: SimulatorServer, first: dt.date, last: dt.date) -> list[dict[str, Any]]:
     # The simulator's ground truth is already one record per account and day.
-    return sim.ground_truth(
-        "accountbalance",
-        {"balancedates": f"{first.isoformat()},{last.isoformat()}", "intervaltype": "1"},
-    )
+    records: list[dict[str, Any]] = []
+    start = first
+    while start <= last:
+        end = min(last, start + dt.timedelta(days=_BALANCE_DAYS_PER_CALL - 1))
+        records += sim.ground_truth(
+            "accountbalance",
+            {"balancedates": f"{start.isoformat()},{end.isoformat()}", "intervaltype": "1"},
+        )
+        start = end + dt.timedelta(days=1)
+    return records
 
 
 SOURCES: dict[str, Truth] = {
