@@ -2,7 +2,11 @@
 
 DuckDB (a local file, the default) and BigQuery (production) store the same typed tables;
 `NETVISOR_WAREHOUSE=duckdb|bigquery` picks one (`warehouse_from_env`, `io_manager_from_env`).
+The BigQuery classes are imported when first asked for (`__getattr__`): a DuckDB process never
+loads google-cloud-bigquery or dagster-gcp.
 """
+
+from typing import Any
 
 from netvisor_assets.warehouse.base import (
     FrameError,
@@ -11,11 +15,9 @@ from netvisor_assets.warehouse.base import (
     WarehouseError,
     WriteResult,
 )
-from netvisor_assets.warehouse.bigquery import BigQueryWarehouse
 from netvisor_assets.warehouse.config import WarehouseSettings, WarehouseSettingsError
 from netvisor_assets.warehouse.duckdb_warehouse import DuckDBWarehouse
 from netvisor_assets.warehouse.io_manager import (
-    BigQueryWarehouseIOManager,
     DuckDBWarehouseIOManager,
     WarehouseIOManager,
     io_manager_from_env,
@@ -38,3 +40,15 @@ __all__ = [
     "io_manager_from_env",
     "warehouse_from_env",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "BigQueryWarehouse":
+        from netvisor_assets.warehouse.bigquery import BigQueryWarehouse
+
+        return BigQueryWarehouse
+    if name == "BigQueryWarehouseIOManager":
+        from netvisor_assets.warehouse.bigquery_io import BigQueryWarehouseIOManager
+
+        return BigQueryWarehouseIOManager
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -26,7 +26,6 @@ from typing import Any
 
 import dagster as dg
 import pandas as pd
-from dagster_gcp import BigQueryResource
 from pydantic import Field
 
 from netvisor_assets.tables.schema import SyncMode, Table
@@ -38,9 +37,7 @@ from netvisor_assets.warehouse.base import (
     WarehouseError,
     WriteResult,
 )
-from netvisor_assets.warehouse.bigquery import BigQueryWarehouse
 from netvisor_assets.warehouse.config import (
-    DEFAULT_DATASET,
     DEFAULT_DUCKDB_SCHEMA,
     WarehouseSettings,
     duckdb_path_from_env,
@@ -184,16 +181,6 @@ class DuckDBWarehouseIOManager(WarehouseIOManager):
         return DuckDBWarehouse(self.path or duckdb_path_from_env(), schema=self.duckdb_schema)
 
 
-class BigQueryWarehouseIOManager(WarehouseIOManager):
-    """Stores assets in BigQuery through dagster-gcp's BigQueryResource."""
-
-    bigquery: BigQueryResource
-    dataset: str = Field(default=DEFAULT_DATASET, description="BigQuery dataset (created).")
-
-    def warehouse(self) -> Warehouse:
-        return BigQueryWarehouse.from_resource(self.bigquery, dataset=self.dataset)
-
-
 def _settings(environ: Mapping[str, str] | None) -> WarehouseSettings:
     return WarehouseSettings.from_env(environ)
 
@@ -202,6 +189,10 @@ def warehouse_from_env(environ: Mapping[str, str] | None = None) -> Warehouse:
     """The warehouse NETVISOR_WAREHOUSE selects (duckdb by default), for scripts and jobs."""
     settings = _settings(environ)
     if settings.backend == "bigquery":
+        from dagster_gcp import BigQueryResource
+
+        from netvisor_assets.warehouse.bigquery import BigQueryWarehouse
+
         resource = BigQueryResource(
             project=settings.bigquery_project, location=settings.bigquery_location
         )
@@ -213,6 +204,10 @@ def io_manager_from_env(environ: Mapping[str, str] | None = None) -> WarehouseIO
     """The IO manager for `Definitions`, chosen like `warehouse_from_env`."""
     settings = _settings(environ)
     if settings.backend == "bigquery":
+        from dagster_gcp import BigQueryResource
+
+        from netvisor_assets.warehouse.bigquery_io import BigQueryWarehouseIOManager
+
         return BigQueryWarehouseIOManager(
             bigquery=BigQueryResource(
                 project=settings.bigquery_project, location=settings.bigquery_location
