@@ -275,12 +275,8 @@ def _seed_density(
     )[column]
     if stored.empty:
         return
-    days = (_as_date(stored.max()) - _as_date(stored.min())).days + 1
+    days = (stored.max() - stored.min()).days + 1  # partition columns are DATE
     client.known_density[resource.name] = len(stored) / days
-
-
-def _as_date(value: Any) -> dt.date:
-    return value.date() if isinstance(value, dt.datetime) else value
 
 
 def _locked_fingerprints(

@@ -20,9 +20,16 @@ from netvisor_assets.tables.sales import SALES_INVOICE_ENDPOINT
 D = dt.date
 
 
-def _plan(first: dt.date, last: dt.date, budget: int, per_day, first_days: int = 31) -> list:
+def _plan(
+    first: dt.date,
+    last: dt.date,
+    budget: int,
+    per_day,
+    first_days: int = 31,
+    density: float | None = None,
+) -> list:
     """The windows a planner asks for when day d holds per_day(d) records."""
-    planner = WindowPlanner(first, last, budget, first_days)
+    planner = WindowPlanner(first, last, budget, first_days, density)
     windows = []
     while (window := planner.next_window()) is not None:
         days = (window[1] - window[0]).days + 1
@@ -83,12 +90,7 @@ def test_minimum_requests(endpoint, records: int, expected: int) -> None:
 
 def test_a_known_density_sizes_the_first_window_to_one_budget() -> None:
     """A backfill's later run knows the density from the warehouse: its first response fits."""
-    planner = WindowPlanner(D(2024, 1, 1), D(2024, 12, 31), 500, 31, density=200.0)
-    windows = []
-    while (window := planner.next_window()) is not None:
-        count = ((window[1] - window[0]).days + 1) * 200
-        windows.append((window, count))
-        planner.saw(window, count)
+    windows = _plan(D(2024, 1, 1), D(2024, 12, 31), 500, lambda d: 200, density=200.0)
     assert windows[0][1] <= 500, "the first window overshoots the budget"
     assert all(count <= 500 for _, count in windows)
 

@@ -95,16 +95,13 @@ def _default_accounts(sim: SimulatorServer, first: dt.date, last: dt.date) -> li
     ]
 
 
-# accountbalance.nv answers at most 1,000 balance dates per call, the ground truth too.
-_BALANCE_DAYS_PER_CALL = 1000
-
-
 def _balances(sim: SimulatorServer, first: dt.date, last: dt.date) -> list[dict[str, Any]]:
-    # The simulator's ground truth is already one record per account and day.
+    # The simulator's ground truth is already one record per account and day, and like the
+    # API it answers at most handlers.MAX_BALANCE_DATES dates per call.
     records: list[dict[str, Any]] = []
     start = first
     while start <= last:
-        end = min(last, start + dt.timedelta(days=_BALANCE_DAYS_PER_CALL - 1))
+        end = min(last, start + dt.timedelta(days=handlers.MAX_BALANCE_DATES - 1))
         records += sim.ground_truth(
             "accountbalance",
             {"balancedates": f"{start.isoformat()},{end.isoformat()}", "intervaltype": "1"},
