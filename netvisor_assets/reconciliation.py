@@ -104,17 +104,6 @@ def balances_outcome(
         "balance_date = @day",
         {"day": previous},
     )
-    where = "voucher_date >= @first AND voucher_date <= @last"
-    params: dict[str, Any] = {"first": first, "last": last}
-    lines = _read(
-        warehouse,
-        "voucher_lines",
-        ["voucher_key", "voucher_date", "account_number", "line_sum", "status"],
-        where,
-        params,
-    )
-    headers = _read(warehouse, "vouchers", ["voucher_key", "status"], where, params)
-    assert lines is not None
     anchor: dict[str, Any] = {}
     if anchor_rows is not None and len(anchor_rows):
         # The day before the window is stored (and was checked by its own run): start there.
@@ -126,8 +115,25 @@ def balances_outcome(
     else:
         # Nothing stored before the window (its first day is the ledger start): the opening
         # balances come from Netvisor's first day, and every later day's movement is checked.
-        anchor = checks.opening_balances(balances, lines, headers, accounts, first)
-    return checks.balance_differences(balances, lines, headers, accounts, anchor, first, last)
+        anchor = checks.opening_balances(
+            balances, _postings(warehouse, first, first), accounts, first
+        )
+    postings = _postings(warehouse, first, last)
+    return checks.balance_differences(balances, postings, accounts, anchor, first, last)
+
+
+def _postings(warehouse: Warehouse, first: dt.date, last: dt.date) -> Iterator[checks.Posting]:
+    """The valid voucher lines dated `first..last`, read a slice of days at a time (five years
+    of a large company's lines would not fit in memory at once)."""
+    lines_table = TABLES["voucher_lines"]
+    for low, high in checks.scope_slices(warehouse, lines_table, (first, last)) or [(first, last)]:
+        where = "voucher_date >= @first AND voucher_date <= @last"
+        params: dict[str, Any] = {"first": low, "last": high}
+        columns = ["voucher_key", "voucher_date", "account_number", "line_sum", "status"]
+        lines = _read(warehouse, "voucher_lines", columns, where, params)
+        headers = _read(warehouse, "vouchers", ["voucher_key", "status"], where, params)
+        assert lines is not None
+        yield from checks.valid_postings(lines, headers)
 
 
 def open_items_outcome(warehouse: Warehouse, table: str) -> checks.Outcome:

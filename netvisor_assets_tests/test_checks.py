@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from decimal import Decimal
+from types import SimpleNamespace
 
 import dagster as dg
 import pandas as pd
@@ -285,6 +286,105 @@ def test_a_clean_company_passes_and_each_seeded_defect_fails_only_its_check(
         f"account 1910 on {off_day}: Netvisor "
     )
     assert text(("account_balances", checks.BALANCES_CHECK)).endswith("(difference 1.00)")
+
+
+@pytest.mark.slow
+def test_a_scope_read_slice_by_slice_gives_the_outcomes_of_one_read(
+    simulator, tmp_path, monkeypatch
+) -> None:
+    """Years of a busy ledger are checked a slice of days at a time: every outcome, failing
+    ones included, must be the one a single read of the scope gives."""
+    import duckdb
+
+    from netvisor_assets.reconciliation import balances_outcome
+
+    company = simulator.company
+    unbalanced = _pick_voucher(company, set())
+    unknown = _pick_voucher(company, {unbalanced})
+    invoice = next(iter(company.by_date("sales_invoices", START, dt.date(2025, 1, 31))))
+    simulator.app.defects = Defects(
+        unbalanced_voucher=unbalanced,
+        invoice_lines_off=invoice["salesinvoicenetvisorkey"],
+        unknown_account_voucher=unknown,
+        balance_offset=("1910", dt.date(2025, 2, 3), Decimal("1.00")),
+    )
+    with sync_env(simulator, tmp_path, START.isoformat()):
+        run_full_sync(
+            definitions(load_selection()),
+            START,
+            LAST,
+            dg.DagsterInstance.ephemeral(),
+            with_checks=False,
+        )
+        warehouse = warehouse_from_env()
+    # A payment stored again 20 days later by another run: only a check that sees both days
+    # finds the repeated key, and the rows check counts it as an older run's row.
+    payment = next(iter(company.by_date("sales_payments", START, dt.date(2025, 1, 31))))
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb")) as con:
+        con.execute(
+            f'INSERT INTO "{warehouse.schema}".sales_payments SELECT * REPLACE '
+            "(payment_date + 20 AS payment_date, 'an older run' AS _run_id) "
+            f'FROM "{warehouse.schema}".sales_payments WHERE sales_payment_key = ?',
+            [payment["netvisorkey"]],
+        )
+    partitioned = [t for t in TABLES.values() if t.partition_column is not None]
+
+    def evaluate() -> dict:
+        outcomes: dict = {"balances": balances_outcome(warehouse, (START, LAST))}
+        for table in partitioned:
+            source = SOURCE_OF_TABLE[table.name]
+            if not warehouse.table_columns(table.name):
+                continue
+            stored = warehouse.read(table.name, columns=["_run_id"])["_run_id"]
+            run_id = stored[stored != "an older run"].iloc[0] if len(stored) else "none"
+            synced = int((stored == run_id).sum())
+            sync = SimpleNamespace(
+                returned={table.name: synced}, outside_window={}, staged={table.name: synced}
+            )
+            names = checks.table_check_names(source, table, TABLES)
+            results = checks.evaluate_table_checks(
+                source,
+                table,
+                [n for n in names if n != checks.LOCKED_CHECK],
+                warehouse,
+                run_id=run_id,
+                window=(START, LAST),
+                ledger_start=START,
+                sync=sync,
+                tables=TABLES,
+            )
+            outcomes |= {(table.name, n): o for n, o in results.items()}
+        return outcomes
+
+    whole = evaluate()
+    slices: dict[str, list] = {}
+    cut = checks.scope_slices
+
+    def spy(warehouse, table, *args):
+        slices[table.name] = cut(warehouse, table, *args)
+        return slices[table.name]
+
+    monkeypatch.setattr(checks.tables, "SLICE_ROWS", 5)
+    monkeypatch.setattr("netvisor_assets.checks.evaluate.scope_slices", spy)
+    sliced = evaluate()
+    assert all(len(slices[name] or []) > 1 for name in ("voucher_lines", "sales_payments")), {
+        k: len(v or []) for k, v in slices.items()
+    }
+    assert sliced == whole
+    failed = {k: o.description for k, o in whole.items() if not o.passed}
+    assert set(failed) == {
+        ("voucher_lines", checks.BALANCED_CHECK),
+        ("voucher_lines", checks.ACCOUNTS_CHECK),
+        ("sales_invoices", checks.AMOUNT_CHECK),
+        ("sales_payments", checks.KEY_CHECK),
+        ("sales_payments", checks.ROWS_CHECK),
+        "balances",
+    }, failed
+    key = whole[("sales_payments", checks.KEY_CHECK)].metadata
+    assert key["failing_rows"] == 2
+    assert f"sales_payment_key={payment['netvisorkey']}" in key["sample"]
+    rows = whole[("sales_payments", checks.ROWS_CHECK)].metadata
+    assert rows["rows_of_older_runs_in_scope"] == 1
 
 
 @pytest.mark.slow

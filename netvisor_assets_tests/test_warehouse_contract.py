@@ -33,7 +33,7 @@ from netvisor_assets.warehouse import (
     WarehouseSettingsError,
     warehouse_from_env,
 )
-from netvisor_assets.warehouse.base import STAGING_PREFIX, Target
+from netvisor_assets.warehouse.base import ROWS_COLUMN, STAGING_PREFIX, Target
 
 UTC = dt.UTC
 D1, D2, D3, D4 = (dt.date(2025, 3, d) for d in (1, 2, 3, 4))
@@ -338,6 +338,20 @@ def test_duplicate_keys_identical_collapse_conflicting_fail(warehouse: Warehouse
     with pytest.raises(FrameError, match="share a primary key"):
         warehouse.merge(CUSTOMERS, frame(CUSTOMERS, clash))
     assert len(warehouse.read("customers")) == 1
+
+
+def test_group_counts_count_rows_per_value_in_the_warehouse(warehouse: Warehouse) -> None:
+    rows = [line(1, D1, "1.00"), line(1, D1, "2.00", 2), line(2, D2, "3.00"), line(3, D2, "4.00")]
+    warehouse.replace_window(LEDGER, frame(LEDGER, rows), D1, D4)
+    days = warehouse.group_counts("ledger", ["voucher_date"])
+    assert sorted(zip(days["voucher_date"], days[ROWS_COLUMN], strict=True)) == [(D1, 2), (D2, 2)]
+    where = "voucher_date >= @first"
+    keys = warehouse.group_counts("ledger", ["voucher_key"], where, {"first": D2})
+    assert sorted(keys["voucher_key"]) == [2, 3]
+    repeated = warehouse.group_counts("ledger", ["voucher_key"], more_than=1)
+    assert repeated.to_dict("records") == [{"voucher_key": 1, ROWS_COLUMN: 2}]
+    with pytest.raises(WarehouseError):
+        warehouse.group_counts("ledger", ["no_such_column"])
 
 
 def test_delete_keys(warehouse: Warehouse) -> None:

@@ -23,6 +23,7 @@ metadata, so a controller knows where to look without opening a notebook.
 from __future__ import annotations
 
 from netvisor_assets.checks.accounting import (
+    Posting,
     accounts_exist,
     amount_equals_lines,
     balance_differences,
@@ -30,6 +31,7 @@ from netvisor_assets.checks.accounting import (
     open_items_tie,
     opening_balances,
     rounded_to_cents,
+    valid_postings,
     vouchers_balance,
 )
 from netvisor_assets.checks.evaluate import (
@@ -63,6 +65,7 @@ from netvisor_assets.checks.tables import (
     read_scope,
     rows_accounted,
     run_schema,
+    scope_slices,
     scope_where,
 )
 
@@ -84,6 +87,7 @@ __all__ = [
     "SCHEMA_CHECK",
     "ZERO",
     "Outcome",
+    "Posting",
     "accounts_exist",
     "amount_equals_lines",
     "balance_differences",
@@ -99,7 +103,9 @@ __all__ = [
     "rounded_to_cents",
     "rows_accounted",
     "run_schema",
+    "scope_slices",
     "scope_where",
     "table_check_names",
+    "valid_postings",
     "vouchers_balance",
 ]

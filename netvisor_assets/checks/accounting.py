@@ -38,8 +38,14 @@ def _account_numbers(accounts: pd.DataFrame) -> dict[Any, str]:
     }
 
 
-def vouchers_balance(lines: pd.DataFrame, headers: pd.DataFrame | None) -> Outcome:
-    """Every valid voucher's lines sum to exactly 0.00 (debits equal credits)."""
+def unbalanced_vouchers(
+    lines: pd.DataFrame, headers: pd.DataFrame | None
+) -> tuple[int, dict[Any, Decimal]]:
+    """How many valid vouchers the lines hold, and the sums of those that do not balance.
+
+    A voucher's lines share its date, so a scope read by whole days can be summed slice by
+    slice (`balance_outcome` of the added parts).
+    """
     header_status = _header_statuses(headers)
     sums: dict[Any, Decimal] = defaultdict(lambda: ZERO)
     statuses = lines["status"] if "status" in lines else [None] * len(lines)
@@ -47,18 +53,26 @@ def vouchers_balance(lines: pd.DataFrame, headers: pd.DataFrame | None) -> Outco
         if _status_of(status, header_status.get(key)) != "valid":
             continue
         sums[key] += amount if isinstance(amount, Decimal) else ZERO
-    off = {k: s for k, s in sums.items() if s != ZERO}
+    return len(sums), {k: s for k, s in sums.items() if s != ZERO}
+
+
+def balance_outcome(checked: int, off: Mapping[Any, Decimal]) -> Outcome:
     sample = [
         f"voucher {plain_value(k)}: lines sum to {money(s)}"
         for k, s in sorted(off.items())[:SAMPLE]
     ]
     return Outcome(
         not off,
-        f"{len(off)} of {len(sums)} valid vouchers do not balance"
+        f"{len(off)} of {checked} valid vouchers do not balance"
         if off
-        else f"all {len(sums)} valid vouchers balance",
-        {"vouchers_checked": len(sums), "unbalanced": len(off), "sample": "\n".join(sample)},
+        else f"all {checked} valid vouchers balance",
+        {"vouchers_checked": checked, "unbalanced": len(off), "sample": "\n".join(sample)},
     )
+
+
+def vouchers_balance(lines: pd.DataFrame, headers: pd.DataFrame | None) -> Outcome:
+    """Every valid voucher's lines sum to exactly 0.00 (debits equal credits)."""
+    return balance_outcome(*unbalanced_vouchers(lines, headers))
 
 
 def rounded_to_cents(value: Decimal) -> Decimal:
@@ -66,16 +80,11 @@ def rounded_to_cents(value: Decimal) -> Decimal:
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def amount_equals_lines(
+def differing_invoices(
     headers: pd.DataFrame, lines: pd.DataFrame, key: str, *, foreign: str | None = None
-) -> Outcome:
-    """Each invoice's amount equals its lines to the cent.
-
-    Rounding rule: the exact sum of the line totals (real lines carry four decimals) is rounded
-    half up to cents and must equal the header amount rounded the same way. An invoice in a
-    foreign currency (`foreign` names its currency column) is compared with its foreign amount,
-    because Netvisor's lines are in the invoice's currency.
-    """
+) -> tuple[int, list[str]]:
+    """How many invoices have an amount to compare, and those that differ from their lines
+    (`amount_equals_lines`; an invoice's lines share its date, so slices add up)."""
     sums: dict[Any, Decimal] = defaultdict(lambda: ZERO)
     for k, amount in zip(lines[key], lines["line_sum"], strict=True):
         sums[k] += amount if isinstance(amount, Decimal) else ZERO
@@ -93,6 +102,10 @@ def amount_equals_lines(
         total = rounded_to_cents(sums.get(k, ZERO))
         if rounded_to_cents(amount) != total:
             off.append(f"{key} {plain_value(k)}: amount {money(amount)}, lines {money(total)}")
+    return checked, off
+
+
+def amount_outcome(checked: int, off: Sequence[str]) -> Outcome:
     return Outcome(
         not off,
         f"{len(off)} of {checked} invoices differ from their lines"
@@ -102,36 +115,67 @@ def amount_equals_lines(
     )
 
 
-def accounts_exist(lines: pd.DataFrame, accounts: pd.DataFrame | None) -> Outcome:
-    """Every voucher line posts to an account of the chart of accounts."""
+def amount_equals_lines(
+    headers: pd.DataFrame, lines: pd.DataFrame, key: str, *, foreign: str | None = None
+) -> Outcome:
+    """Each invoice's amount equals its lines to the cent.
+
+    Rounding rule: the exact sum of the line totals (real lines carry four decimals) is rounded
+    half up to cents and must equal the header amount rounded the same way. An invoice in a
+    foreign currency (`foreign` names its currency column) is compared with its foreign amount,
+    because Netvisor's lines are in the invoice's currency.
+    """
+    return amount_outcome(*differing_invoices(headers, lines, key, foreign=foreign))
+
+
+def known_accounts(accounts: pd.DataFrame | None) -> set[str] | None:
+    """The account numbers of the chart of accounts; None when it is not synced."""
     if accounts is None or not len(accounts):
-        return Outcome(
-            False,
-            "accounts is not synced: cannot tell whether the lines' accounts exist",
-            {"lines_checked": len(lines)},
-            warn_only=True,
-        )
-    known = {str(n) for n in accounts["account_number"].tolist() if isinstance(n, str) and n}
+        return None
+    return {str(n) for n in accounts["account_number"].tolist() if isinstance(n, str) and n}
+
+
+def lines_on_unknown_accounts(lines: pd.DataFrame, known: set[str]) -> dict[str, list[str]]:
+    """Account number -> the lines ("voucher/position") posting to it, for unknown ones."""
     missing: dict[str, list[str]] = defaultdict(list)
     for key, position, number in zip(
         lines["voucher_key"], lines["line_position"], lines["account_number"], strict=True
     ):
         if number is None or str(number) not in known:
             missing[str(number)].append(f"{plain_value(key)}/{plain_value(position)}")
+    return missing
+
+
+def accounts_outcome(checked: int, missing: Mapping[str, Sequence[str]] | None) -> Outcome:
+    """`accounts_exist` of `checked` lines (`missing` None: the accounts are not synced)."""
+    if missing is None:
+        return Outcome(
+            False,
+            "accounts is not synced: cannot tell whether the lines' accounts exist",
+            {"lines_checked": checked},
+            warn_only=True,
+        )
     count = sum(len(v) for v in missing.values())
     sample = [f"account {n}: lines {', '.join(v[:3])}" for n, v in sorted(missing.items())]
     return Outcome(
         not missing,
         f"{count} lines post to {len(missing)} unknown account(s)"
         if missing
-        else f"all {len(lines)} lines post to known accounts",
+        else f"all {checked} lines post to known accounts",
         {
-            "lines_checked": len(lines),
+            "lines_checked": checked,
             "lines_on_unknown_accounts": count,
             "unknown_accounts": ", ".join(sorted(missing)),
             "sample": "\n".join(sample[:SAMPLE]),
         },
     )
+
+
+def accounts_exist(lines: pd.DataFrame, accounts: pd.DataFrame | None) -> Outcome:
+    """Every voucher line posts to an account of the chart of accounts."""
+    known = known_accounts(accounts)
+    missing = None if known is None else lines_on_unknown_accounts(lines, known)
+    return accounts_outcome(len(lines), missing)
 
 
 def locked_changes(changes: Mapping[str, Sequence[str]], lock: dt.date | None) -> Outcome:
@@ -156,9 +200,10 @@ def locked_changes(changes: Mapping[str, Sequence[str]], lock: dt.date | None) -
 # ------------------------------------------------------------------------- reconciliation
 
 
-def _valid_postings(
-    lines: pd.DataFrame, headers: pd.DataFrame | None
-) -> Iterator[tuple[dt.date, str, Decimal]]:
+Posting = tuple[dt.date, str, Decimal]
+
+
+def valid_postings(lines: pd.DataFrame, headers: pd.DataFrame | None) -> Iterator[Posting]:
     """(voucher date, account number, amount) of every line of a valid voucher; a missing
     amount counts as 0."""
     header_status = _header_statuses(headers)
@@ -179,13 +224,13 @@ Figures = dict[str, list[tuple[dt.date, Decimal]]]
 
 
 def _line_moves(
-    lines: pd.DataFrame, headers: pd.DataFrame | None, first: dt.date, last: dt.date
+    postings: Iterable[Posting], first: dt.date, last: dt.date
 ) -> tuple[dict[str, Decimal], Figures]:
     """Per account: the sum of valid lines dated before `first`, and each day's sum in
     `first..last` (unsorted)."""
     before: dict[str, Decimal] = defaultdict(lambda: ZERO)
     daily: dict[tuple[str, dt.date], Decimal] = defaultdict(lambda: ZERO)
-    for day, number, value in _valid_postings(lines, headers):
+    for day, number, value in postings:
         if day > last:
             continue
         if day < first:
@@ -237,8 +282,7 @@ def _running_differences(
 
 def balance_differences(
     balances: pd.DataFrame,
-    lines: pd.DataFrame,
-    headers: pd.DataFrame | None,
+    postings: Iterable[Posting],
     accounts: pd.DataFrame,
     anchor: Mapping[Any, Decimal],
     first: dt.date,
@@ -247,11 +291,14 @@ def balance_differences(
     """Each account's balance computed from the synced valid voucher lines equals Netvisor's
     `accountbalance.nv` figure for every day of the window.
 
+    `postings` are the valid voucher lines (`valid_postings`), which may come slice by slice:
+    only each account's daily sums are kept.
+
     `anchor` is each account's balance before the window: the stored balance of the day before
     it, or, when nothing earlier is stored, Netvisor's first-day figure less that day's lines
     (`opening_balances`; that first day then agrees by construction).
     """
-    before, per_account = _line_moves(lines, headers, first, last)
+    before, per_account = _line_moves(postings, first, last)
     netvisor, unmapped = _netvisor_figures(balances, _account_numbers(accounts))
     opening = {n: anchor.get(n, ZERO) + before.get(n, ZERO) for n in netvisor}
     differences, cells = _running_differences(netvisor, opening, per_account)
@@ -286,8 +333,7 @@ def balance_differences(
 
 def opening_balances(
     balances: pd.DataFrame,
-    lines: pd.DataFrame,
-    headers: pd.DataFrame | None,
+    postings: Iterable[Posting],
     accounts: pd.DataFrame,
     day: dt.date,
 ) -> dict[str, Decimal]:
@@ -302,7 +348,7 @@ def opening_balances(
         number = number_of.get(plain_value(key))
         if when == day and number is not None and isinstance(balance, Decimal):
             opening[number] += balance
-    for when, number, amount in _valid_postings(lines, headers):
+    for when, number, amount in postings:
         if when == day:
             opening[number] -= amount
     return dict(opening)

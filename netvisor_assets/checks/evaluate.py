@@ -10,10 +10,14 @@ from typing import Any
 import pandas as pd
 
 from netvisor_assets.checks.accounting import (
-    accounts_exist,
-    amount_equals_lines,
+    accounts_outcome,
+    amount_outcome,
+    balance_outcome,
+    differing_invoices,
+    known_accounts,
+    lines_on_unknown_accounts,
     locked_changes,
-    vouchers_balance,
+    unbalanced_vouchers,
 )
 from netvisor_assets.checks.outcome import (
     ACCOUNTS_CHECK,
@@ -26,11 +30,14 @@ from netvisor_assets.checks.outcome import (
     Outcome,
 )
 from netvisor_assets.checks.tables import (
+    SchemaTally,
     key_schema,
     pandera_schema,
     read_scope,
+    repeated_keys,
     rows_accounted,
-    run_schema,
+    run_rows,
+    scope_slices,
 )
 from netvisor_assets.tables import Source, Table
 from netvisor_assets.warehouse.base import Warehouse
@@ -94,26 +101,80 @@ def evaluate_table_checks(
     """Evaluate the named checks of one table on what the run committed.
 
     `sync` is the run's `SourceSync` (None when the table was not synced in this run: the
-    checks that need the sync's own counts then say so and pass).
+    checks that need the sync's own counts then say so and pass). A scope too large to hold
+    (years of a busy ledger) is read a slice of whole days at a time (`scope_slices`): every
+    check but the key's uniqueness looks at one day's rows together (a voucher or an invoice
+    and its lines share their date), and a key repeated across slices is counted by the
+    warehouse (`repeated_keys`); the outcomes are the ones one read would give.
     """
-    out: dict[str, Outcome] = {}
-    frame = read_scope(warehouse, table, window, ledger_start)
-    if KEY_CHECK in names:
-        out[KEY_CHECK] = run_schema(table, frame, key_schema(table))
-    if SCHEMA_CHECK in names:
-        out[SCHEMA_CHECK] = run_schema(table, frame, pandera_schema(table, ledger_start))
-    if ROWS_CHECK in names:
-        out[ROWS_CHECK] = _rows_outcome(table, frame, run_id, window, sync)
-    if BALANCED_CHECK in names:
-        headers = _read_other(warehouse, tables.get("vouchers"), window, ["voucher_key", "status"])
-        out[BALANCED_CHECK] = vouchers_balance(frame, headers)
+    slices = scope_slices(warehouse, table, window, ledger_start)
+    whole = slices is None
+    key = SchemaTally(table, key_schema(table, unique=whole))
+    schema = SchemaTally(table, pandera_schema(table, ledger_start))
+    stored = (0, 0)
+    balanced: tuple[int, dict[Any, Any]] = (0, {})
+    accounts: set[str] | None = None
     if ACCOUNTS_CHECK in names:
-        accounts = None
-        if warehouse.table_columns("accounts"):
-            accounts = warehouse.read("accounts", columns=["account_number"])
-        out[ACCOUNTS_CHECK] = accounts_exist(frame, accounts)
+        accounts = known_accounts(
+            _read_other(warehouse, tables.get("accounts"), None, ["account_number"])
+        )
+    on_unknown: dict[str, list[str]] | None = None if accounts is None else {}
+    checked_lines = 0
+    amounts: tuple[int, list[str]] = (0, [])
+    lines_table = tables.get(f"{table.name[:-1]}_lines") if AMOUNT_CHECK in names else None
+    amounts_synced = True
+    for part in [window] if whole else slices:
+        # The whole scope includes the days before the ledger start; slices are plain days.
+        frame = read_scope(warehouse, table, part, ledger_start if whole else None)
+        if KEY_CHECK in names:
+            key.add(frame)
+        if SCHEMA_CHECK in names:
+            schema.add(frame)
+        if ROWS_CHECK in names:
+            ours, stale = run_rows(table, frame, run_id, window)
+            stored = (stored[0] + ours, stored[1] + stale)
+        if BALANCED_CHECK in names:
+            headers = _read_other(
+                warehouse, tables.get("vouchers"), part, ["voucher_key", "status"]
+            )
+            balanced = _added(balanced, unbalanced_vouchers(frame, headers))
+        if ACCOUNTS_CHECK in names:
+            checked_lines += len(frame)
+            if accounts is not None and on_unknown is not None:
+                for number, found in lines_on_unknown_accounts(frame, accounts).items():
+                    on_unknown.setdefault(number, []).extend(found)
+        if AMOUNT_CHECK in names:
+            key_name = table.primary_key[0]
+            lines = _read_other(warehouse, lines_table, part, [key_name, "line_sum"])
+            if lines is None:
+                amounts_synced = False
+            else:
+                foreign = "currency_code" if "currency_code" in frame else "foreign_currency_code"
+                found = differing_invoices(
+                    frame, lines, key_name, foreign=foreign if foreign in frame else None
+                )
+                amounts = _added(amounts, found)
+        del frame
+    if KEY_CHECK in names and not whole:
+        repeated = repeated_keys(warehouse, table, window, ledger_start)
+        key.add(repeated, schema=key_schema(table), counted=False)
+    out: dict[str, Outcome] = {}
+    if KEY_CHECK in names:
+        out[KEY_CHECK] = key.outcome()
+    if SCHEMA_CHECK in names:
+        out[SCHEMA_CHECK] = schema.outcome()
+    if ROWS_CHECK in names:
+        out[ROWS_CHECK] = _rows_outcome(table, stored, sync)
+    if BALANCED_CHECK in names:
+        out[BALANCED_CHECK] = balance_outcome(*balanced)
+    if ACCOUNTS_CHECK in names:
+        out[ACCOUNTS_CHECK] = accounts_outcome(checked_lines, on_unknown)
     if AMOUNT_CHECK in names:
-        out[AMOUNT_CHECK] = _amount_outcome(warehouse, table, frame, tables, window)
+        out[AMOUNT_CHECK] = (
+            amount_outcome(*amounts)
+            if amounts_synced
+            else Outcome(False, "lines are not synced", {}, warn_only=True)
+        )
     if LOCKED_CHECK in names:
         if sync is None:
             out[LOCKED_CHECK] = Outcome(True, "not synced in this run", {})
@@ -122,51 +183,33 @@ def evaluate_table_checks(
     return out
 
 
-def _rows_outcome(
-    table: Table,
-    frame: pd.DataFrame,
-    run_id: str,
-    window: tuple[dt.date, dt.date] | None,
-    sync: Any | None,
-) -> Outcome:
+def _added(total: tuple[int, Any], part: tuple[int, Any]) -> tuple[int, Any]:
+    """A slice's (count, findings) added to the scope's so far (a dict or a list of findings)."""
+    count, found = total
+    if isinstance(found, dict):
+        return count + part[0], {**found, **part[1]}
+    return count + part[0], [*found, *part[1]]
+
+
+def _rows_outcome(table: Table, stored: tuple[int, int], sync: Any | None) -> Outcome:
     """`rows_accounted` with the sync's own counts (passes when the table was not synced)."""
     if sync is None or table.name not in sync.returned:
         return Outcome(True, "not synced in this run", {})
     return rows_accounted(
-        table,
-        frame,
-        run_id,
+        stored,
         returned=sync.returned[table.name],
         outside=sync.outside_window.get(table.name, 0),
         staged=sync.staged.get(table.name, 0),
-        window=window,
     )
-
-
-def _amount_outcome(
-    warehouse: Warehouse,
-    table: Table,
-    frame: pd.DataFrame,
-    tables: Mapping[str, Table],
-    window: tuple[dt.date, dt.date] | None,
-) -> Outcome:
-    """`amount_equals_lines` on the invoices' lines in the same window (a warning when the
-    lines table is not synced)."""
-    key = table.primary_key[0]
-    lines_table = tables[f"{table.name[:-1]}_lines"]
-    lines = _read_other(warehouse, lines_table, window, [key, "line_sum"])
-    if lines is None:
-        return Outcome(False, "lines are not synced", {}, warn_only=True)
-    foreign = "currency_code" if "currency_code" in frame else "foreign_currency_code"
-    return amount_equals_lines(frame, lines, key, foreign=foreign if foreign in frame else None)
 
 
 def _read_other(
     warehouse: Warehouse,
     table: Table | None,
-    window: tuple[dt.date, dt.date] | None,
+    days: tuple[dt.date, dt.date] | None,
     columns: Sequence[str],
 ) -> pd.DataFrame | None:
+    """Another table's rows of the same days (all of them for an unpartitioned table)."""
     if table is None or not warehouse.table_columns(table.name):
         return None
-    return read_scope(warehouse, table, window, None, columns)
+    return read_scope(warehouse, table, days, None, columns)

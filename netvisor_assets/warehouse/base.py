@@ -48,6 +48,7 @@ from netvisor_assets.warehouse.prepare import (
 )
 from netvisor_assets.warehouse.sql import (
     IDENTIFIER,
+    ROWS_COLUMN,
     check_identifier,
     check_table,
     check_where,
@@ -58,6 +59,7 @@ from netvisor_assets.warehouse.sql import (
 __all__ = [
     "ARROW_TYPES",
     "IDENTIFIER",
+    "ROWS_COLUMN",
     "STAGE_BATCH_ROWS",
     "STAGING_PREFIX",
     "SYSTEM_COLUMN_NAMES",
@@ -251,11 +253,35 @@ class Warehouse(ABC):
         check_where(where, params)
         return self._select(table_name, columns, where, dict(params or {}))
 
+    def group_counts(
+        self,
+        table_name: str,
+        columns: Sequence[str],
+        where: str | None = None,
+        params: Mapping[str, Any] | None = None,
+        more_than: int = 0,
+    ) -> pd.DataFrame:
+        """The distinct values of `columns` and how many rows hold each (`ROWS_COLUMN`), only
+        those held by more than `more_than` rows.
+
+        Why: a check over five years of a busy ledger needs the shape of the rows (rows per
+        day, repeated keys) without holding a million of them; the warehouse counts them.
+        """
+        check_identifier(table_name, "table name")
+        check_where(where, params)
+        return self._select(table_name, columns, where, dict(params or {}), more_than=more_than)
+
     @abstractmethod
     def _select(
-        self, name: str, columns: Sequence[str] | None, where: str | None, params: Mapping[str, Any]
+        self,
+        name: str,
+        columns: Sequence[str] | None,
+        where: str | None,
+        params: Mapping[str, Any],
+        more_than: int | None = None,
     ) -> pd.DataFrame:
-        """The backend's half of `read`, once the table name and `where` are validated."""
+        """The backend's half of `read` and `group_counts` (`more_than` given), once the table
+        name and `where` are validated."""
 
     def _selected_types(
         self, table_name: str, stored: Mapping[str, str] | None, columns: Sequence[str] | None

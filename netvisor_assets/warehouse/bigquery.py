@@ -41,7 +41,13 @@ from netvisor_assets.warehouse.bigquery_client import (
 from netvisor_assets.warehouse.bigquery_client import emulator_client as emulator_client
 from netvisor_assets.warehouse.errors import WarehouseError
 from netvisor_assets.warehouse.prepare import arrow_to_frame, key_columns, key_frame
-from netvisor_assets.warehouse.sql import Quoter, check_identifier, normalise_type, plan_new_columns
+from netvisor_assets.warehouse.sql import (
+    ROWS_COLUMN,
+    Quoter,
+    check_identifier,
+    normalise_type,
+    plan_new_columns,
+)
 
 # Long enough for a slow load plus the transaction, short because staging rows may hold
 # personal data; the normal path deletes the staging table at once.
@@ -316,16 +322,21 @@ class BigQueryWarehouse(Warehouse):
             return self._stored_columns(client, name)
 
     def _select(
-        self, name: str, columns: Sequence[str] | None, where: str | None, params: Mapping[str, Any]
+        self,
+        name: str,
+        columns: Sequence[str] | None,
+        where: str | None,
+        params: Mapping[str, Any],
+        more_than: int | None = None,
     ) -> pd.DataFrame:
         with self._client() as client:
             types = self._selected_types(name, self._stored_columns(client, name), columns)
-            sql = f"SELECT {_cols(types)} FROM {self._ref(client, name)}"
-            if where:
-                sql += f" WHERE {where}"
+            sql = _quote.select(self._ref(client, name), types, where, more_than)
             job = self._query(client, sql, [query_parameter(k, v) for k, v in params.items()])
             # Never the Storage Read API: it bypasses the emulator and is not installed.
             data = job.to_arrow(create_bqstorage_client=False)
+        if more_than is not None:
+            types[ROWS_COLUMN] = "INT64"
         return arrow_to_frame(data, types)
 
 

@@ -35,6 +35,7 @@ from netvisor_assets.warehouse.base import STAGING_PREFIX, Load, Target, Warehou
 from netvisor_assets.warehouse.errors import WarehouseError
 from netvisor_assets.warehouse.prepare import arrow_to_frame, key_columns, key_frame, to_arrow
 from netvisor_assets.warehouse.sql import (
+    ROWS_COLUMN,
     Quoter,
     check_identifier,
     normalise_type,
@@ -351,18 +352,24 @@ class DuckDBWarehouse(Warehouse):
             return self._columns(con, name)
 
     def _select(
-        self, name: str, columns: Sequence[str] | None, where: str | None, params: Mapping[str, Any]
+        self,
+        name: str,
+        columns: Sequence[str] | None,
+        where: str | None,
+        params: Mapping[str, Any],
+        more_than: int | None = None,
     ) -> pd.DataFrame:
         if not self.path.exists():
             self._selected_types(name, None, columns)  # raises: the table does not exist
         with self._connect(read_only=True) as con:
             stored = self._columns(con, name)
             types = self._selected_types(name, stored, columns)
-            sql = f"SELECT {_cols(types)} FROM {self._ref(name)}"
-            if where:
-                # The contract's parameters are BigQuery-style @name; DuckDB spells them $name.
-                sql += " WHERE " + re.sub(r"@(\w+)", r"$\1", where)
+            # The contract's parameters are BigQuery-style @name; DuckDB spells them $name.
+            spelled = re.sub(r"@(\w+)", r"$\1", where) if where else None
+            sql = _quote.select(self._ref(name), types, spelled, more_than)
             data = con.sql(sql, params=dict(params) or None).to_arrow_table()
+        if more_than is not None:
+            types[ROWS_COLUMN] = "INT64"
         return arrow_to_frame(data, types)
 
 

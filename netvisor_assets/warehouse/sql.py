@@ -82,6 +82,10 @@ def check_where(where: str | None, params: Mapping[str, Any] | None) -> list[str
     return names
 
 
+# The row count of `Warehouse.group_counts`: no registry column starts with an underscore.
+ROWS_COLUMN = "_rows"
+
+
 class Quoter:
     """How one backend quotes identifiers (DuckDB `"name"`, BigQuery `` `name` ``), and the
     statement pieces built from quoted names that both backends write the same way."""
@@ -103,6 +107,19 @@ class Quoter:
     def assignments(self, names: Iterable[str], source: str = "s") -> str:
         """`c = s.c, ...`: an upsert's UPDATE SET list ("" when there is nothing to set)."""
         return ", ".join(f"{self(n)} = {source}.{self(n)}" for n in names)
+
+    def select(
+        self, ref: str, names: Iterable[str], where: str | None, more_than: int | None = None
+    ) -> str:
+        """`SELECT cols FROM ref [WHERE ...]`, or with `more_than` the distinct values of the
+        columns and their row counts (`ROWS_COLUMN`), only those held by more rows than that."""
+        cols = self.cols(names)
+        if more_than is None:
+            return f"SELECT {cols} FROM {ref}" + (f" WHERE {where}" if where else "")
+        sql = f"SELECT {cols}, COUNT(*) AS {self(ROWS_COLUMN)} FROM {ref}"
+        if where:
+            sql += f" WHERE {where}"
+        return f"{sql} GROUP BY {cols} HAVING COUNT(*) > {int(more_than)}"
 
     def insert_select(self, target: str, names: Iterable[str], source: str) -> str:
         """`INSERT INTO target (cols) SELECT cols FROM source` (both references quoted)."""
