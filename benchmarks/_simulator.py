@@ -1,8 +1,9 @@
 """The simulator in a process of its own, for benchmarks that time a client against it.
 
 Its own process so that its CPU (rendering responses) is not counted as the client's; it
-answers every request after exactly `latency_ms`, so requests x latency is the floor.
-"""
+answers every request `latency_ms` after it arrived, its rendering inside that time (as a real
+server's latency holds its own work), so requests x latency is the floor. A response that takes
+longer to build is late, and counted (`late_responses` of `/_admin/stats`)."""
 
 from __future__ import annotations
 
@@ -59,3 +60,13 @@ def simulator_process(
     finally:
         process.terminate()
         process.wait(30)
+
+
+def late_responses(url: str) -> int:
+    """How many responses the simulator built in more than their delay so far (each was sent
+    late: its time counts as waiting on the API beyond the floor)."""
+    import json
+    import urllib.request
+
+    with urllib.request.urlopen(f"{url}/_admin/stats", timeout=30) as response:
+        return int(json.load(response)["late_responses"])

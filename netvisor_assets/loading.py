@@ -349,8 +349,9 @@ def prefetched(batches: Iterator[Records], depth: int = 1) -> Iterator[Records]:
 
     Why: Netvisor allows one request in flight per company, so its round trips cannot overlap
     each other, but they can overlap our own work: while a batch becomes rows, frames and staged
-    tables, the next request is already waiting on Netvisor. The thread is the only one asking
-    (still one request at a time); at most `depth` batches wait, so memory stays one window's
+    tables, the next request is already waiting on Netvisor. The company's gate keeps one
+    request in flight whichever thread asks (`paging.stream` fetches detail batches in one of
+    its own); at most `depth` batches wait, so memory stays one window's
     worth. A failure in the thread is raised here; leaving early stops the thread.
     """
     ready: queue.Queue[Any] = queue.Queue(maxsize=depth)

@@ -30,6 +30,7 @@ through its own transport, signing, retries and parsing.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import logging
@@ -1238,3 +1239,52 @@ def test_stream_fills_detail_batches_across_windows(
     assert all(size == endpoint.detail.batch_size for size in sizes[:-1])
     least = minimum_requests(endpoint, len(records))
     assert least <= streamed <= least + 1
+
+
+def test_stream_parses_while_the_next_request_waits_one_request_in_flight(
+    connect, monkeypatch
+) -> None:
+    """A detail batch is fetched and parsed in a thread of its own while the list walk goes
+    on; every parse happens after the company's gate was released (so the other thread's
+    request can wait on Netvisor meanwhile), and the simulator never sees two requests of the
+    company at once."""
+    from netvisor_assets.netvisor import client as client_module
+
+    company = generate_company(seed=1, size="small")
+    with SimulatorServer(company, CREDS, latency=LatencyConfig(fixed_ms=20)) as sim:
+        client = connect(sim, max_attempts=1)
+        parses: list[tuple[str, bool]] = []
+        original = client_module.iter_records
+
+        holder: dict[str, threading.Thread] = {}
+
+        def watched(body, paths, **kwargs):
+            held = threading.current_thread() is holder.get("thread")
+            parses.append((threading.current_thread().name, held))
+            return original(body, paths, **kwargs)
+
+        turn = client._gate.turn
+
+        @contextlib.contextmanager
+        def held_turn(*args, **kwargs):
+            with turn(*args, **kwargs) as gate:
+                holder["thread"] = threading.current_thread()
+                try:
+                    yield gate
+                finally:
+                    holder.pop("thread", None)
+
+        monkeypatch.setattr(client_module, "iter_records", watched)
+        monkeypatch.setattr(client._gate, "turn", held_turn)
+        batches = list(stream(client, SALES_INVOICE_ENDPOINT, D(2000, 1, 1), D(2100, 1, 1)))
+        stats, made = sim.stats(), client.requests_made
+        monkeypatch.undo()
+        expected = client.fetch(SALES_INVOICE_ENDPOINT, window=(D(2000, 1, 1), D(2100, 1, 1)))
+    records = [r for batch in batches for r in batch]
+    assert len(batches) > 2
+    assert sorted(records, key=str) == sorted(expected, key=str)
+    assert stats["per_outcome"] == {"OK": made}
+    threads = {name for name, _ in parses}
+    assert any(name.startswith("netvisor-details") for name in threads), threads
+    assert len(threads) == 2
+    assert not any(held for _, held in parses), "a response was parsed holding the gate"

@@ -63,6 +63,7 @@ from netvisor_assets.netvisor.stream import BodyReader, Watchdog
 from netvisor_assets.netvisor.xml import (
     Envelope,
     RecordPath,
+    body_reader,
     iter_records,
     parse_datetime,
 )
@@ -225,8 +226,7 @@ class NetvisorClient:
 
         def parse(raw: RawResponse) -> RawResponse:
             # Small, irregular responses are kept whole (bounded by the size cap), decoded.
-            assert isinstance(raw.body, BodyReader)
-            body = raw.body.read_all()
+            body = body_reader(raw.body, raw.resource).read_all()
             envelopes: list[Envelope] = []
             for _ in iter_records(body, (), resource=raw.resource, envelope_out=envelopes):
                 pass  # pragma: no cover - no paths requested
@@ -308,11 +308,14 @@ class NetvisorClient:
         attempts: int,
         parse: Callable[[RawResponse], T],
     ) -> T:
-        """One attempt: hold the company's gate, stream the body into `parse`, release.
+        """One attempt: hold the company's gate while the body arrives, release, `parse` it.
 
-        The gate is held until the last byte is parsed (the request is in flight until then),
+        The gate is held until the last byte has arrived (the request is in flight until then),
         and never longer than the deadline: a watchdog shuts the socket when it passes, so a
         body trickling a byte a second is cut at the deadline instead of holding the company.
+        The parse comes after, outside the gate: another thread's request (the next detail
+        batch, the next window) waits on Netvisor meanwhile. A body that does not parse fails
+        this attempt as before, so the retry fetches it again.
         """
         try:
             turn = self._gate.turn(self.min_interval, wait_limit=self.timeout * 2)
@@ -324,7 +327,7 @@ class NetvisorClient:
                 started = time.monotonic()
                 deadline = started + self.timeout
                 try:
-                    return self._stream(resource, url, headers, deadline, parse, started)
+                    raw = self._receive(resource, url, headers, deadline, started)
                 except DeadlineExceeded:
                     gate.cool_down(self.timeout_cooldown)
                     logger.debug(
@@ -353,16 +356,16 @@ class NetvisorClient:
                     ) from None
         except GateBusy as exc:
             raise NetvisorUnavailable(str(exc), resource=resource, retryable=True) from None
+        return self._parse(raw, parse)
 
-    def _stream(
+    def _receive(
         self,
         resource: str,
         url: str,
         headers: Mapping[str, str],
         deadline: float,
-        parse: Callable[[RawResponse], T],
         started: float,
-    ) -> T:
+    ) -> RawResponse:
         with self._http.stream("GET", url, headers=headers) as response:
             watchdog = Watchdog(response, deadline)
             reader = BodyReader(
@@ -372,16 +375,8 @@ class NetvisorClient:
                 max_bytes=self.max_response_bytes,
                 timeout=self.timeout,
             )
-            raw = RawResponse(
-                resource=resource,
-                url=url,
-                status_code=response.status_code,
-                headers=response.headers,
-                body=reader,
-                transaction_id=headers[TRANSACTION_ID_HEADER],
-            )
             try:
-                result = self._parse(raw, parse)
+                body = reader.received()
             except (httpx.TransportError, NetvisorError):
                 if watchdog.fired:
                     raise reader._late() from None
@@ -391,12 +386,19 @@ class NetvisorClient:
             logger.debug(
                 "netvisor %s tx=%s http=%d bytes=%d %.0f ms",
                 resource,
-                raw.transaction_id,
+                headers[TRANSACTION_ID_HEADER],
                 response.status_code,
                 reader.bytes_read,
                 (time.monotonic() - started) * 1000,
             )
-            return result
+            return RawResponse(
+                resource=resource,
+                url=url,
+                status_code=response.status_code,
+                headers=response.headers,
+                body=body,
+                transaction_id=headers[TRANSACTION_ID_HEADER],
+            )
 
     def _parse(self, raw: RawResponse, parse: Callable[[RawResponse], T]) -> T:
         """Map a response to a result or an exception, reading the XML for every status."""

@@ -8,6 +8,7 @@ decides which requests to send.
 
 from __future__ import annotations
 
+import concurrent.futures
 import datetime as dt
 import itertools
 import logging
@@ -107,7 +108,8 @@ def stream(
 
     The fewest requests (see `planning`): list windows sized by the response budget (or one
     walk of a capped list), and detail batches filled to their cap across windows. Memory holds
-    one response plus the list rows still waiting for their details (under one batch).
+    one response, one detail batch ahead and the list rows still waiting for their details
+    (under one batch).
     """
     resource = endpoint.list
     pages = _window_pages(client, resource, (first, last), dict(resource.fixed))
@@ -117,24 +119,35 @@ def stream(
     batch = endpoint.detail.batch_size
     waiting: dict[Any, Record] = {}
     seen: set[Any] = set()
-    for rows in pages:
-        for row in rows:
-            key = row.get("netvisorkey")
-            if key is not None and key not in seen:
-                seen.add(key)
-                waiting[key] = row
-        while len(waiting) >= batch:
-            yield _detailed(client, endpoint, waiting, batch)
-    if waiting:
-        yield _detailed(client, endpoint, waiting, len(waiting))
+    # A detail batch is fetched and parsed in a thread while this one walks the list on: the
+    # company's gate keeps one request in flight, and each side's parse overlaps the other's
+    # wait on Netvisor. One batch is ahead at most, so memory stays a response's worth.
+    ahead = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="netvisor-details")
+    pending: concurrent.futures.Future[list[Record]] | None = None
+    try:
+        for rows in pages:
+            for row in rows:
+                key = row.get("netvisorkey")
+                if key is not None and key not in seen:
+                    seen.add(key)
+                    waiting[key] = row
+            while len(waiting) >= batch:
+                if pending is not None:
+                    yield pending.result()
+                pending = ahead.submit(_details_of, client, endpoint, _taken(waiting, batch))
+        if waiting:
+            if pending is not None:
+                yield pending.result()
+            pending = ahead.submit(_details_of, client, endpoint, _taken(waiting, len(waiting)))
+        if pending is not None:
+            yield pending.result()
+    finally:
+        ahead.shutdown(wait=True, cancel_futures=True)
 
 
-def _detailed(
-    client: NetvisorClient, endpoint: Endpoint, waiting: dict[Any, Record], count: int
-) -> list[Record]:
-    """Details of the first `count` waiting list rows (one request), which leave `waiting`."""
-    rows = [waiting.pop(k) for k in list(itertools.islice(waiting, count))]
-    return _details_of(client, endpoint, rows)
+def _taken(waiting: dict[Any, Record], count: int) -> list[Record]:
+    """The first `count` waiting list rows, which leave `waiting`."""
+    return [waiting.pop(k) for k in list(itertools.islice(waiting, count))]
 
 
 def _details_of(client: NetvisorClient, endpoint: Endpoint, rows: list[Record]) -> list[Record]:

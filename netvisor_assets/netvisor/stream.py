@@ -97,15 +97,25 @@ class BodyReader:
 
     # -- the network's side --------------------------------------------------------------
 
-    def _pull(self) -> None:
+    def received(self) -> bytes:
+        """The whole body as it came, read off the network now (deadline and size cap checked
+        as it arrives); decoding is left to the parse (`xml.body_reader`).
+
+        Why: the company's turn ends with the last byte, not with the parse, so the next
+        request can be on its way while this response is parsed (one request in flight still).
+        """
+        chunks = []
+        while (chunk := self._next_chunk()) is not None:
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    def _next_chunk(self) -> bytes | None:
         if time.monotonic() > self.deadline:
             raise self._late()
         try:
             chunk = next(self._chunks)
         except StopIteration:
-            self._eof = True
-            self._flush()
-            return
+            return None
         if time.monotonic() > self.deadline:
             raise self._late()
         self.bytes_read += len(chunk)
@@ -115,6 +125,14 @@ class BodyReader:
                 "(NETVISOR_MAX_RESPONSE_MB); narrow the request window",
                 resource=self.resource,
             )
+        return chunk
+
+    def _pull(self) -> None:
+        chunk = self._next_chunk()
+        if chunk is None:
+            self._eof = True
+            self._flush()
+            return
         if len(self.prefix) < PREFIX_BYTES:
             self.prefix += chunk[: PREFIX_BYTES - len(self.prefix)]
         if not self._started:

@@ -130,6 +130,8 @@ class SimulatorApp:
         self.per_resource: Counter[str] = Counter()
         self.per_outcome: Counter[str] = Counter()
         self.faults_injected: Counter[str] = Counter()
+        # Responses whose building took longer than their delay (see `_serve`).
+        self.late_responses = 0
 
     # --- ASGI ---------------------------------------------------------------------------
 
@@ -232,9 +234,14 @@ class SimulatorApp:
         ctx: Any,
     ) -> None:
         use_codes = ctx.use_status_codes
-        if decision.delay_seconds > 0:
-            await asyncio.sleep(decision.delay_seconds)
+        # The delay is the server's response time, counted from the request's arrival: the
+        # work of answering (the handler, rendering the body) happens inside it, as it does in
+        # Netvisor, whose latency is its own work. A response that takes longer to build than
+        # its delay is sent when built, and counted (`late_responses`).
+        deadline = time.monotonic() + decision.delay_seconds
         fault = decision.fault
+        if fault in _FAULTS_WITHOUT_BODY:
+            await _until(deadline)
         if fault is not None:
             self.faults_injected[fault] += 1
         if fault == "reset":
@@ -280,12 +287,14 @@ class SimulatorApp:
         except ApiError as exc:
             self._count(resource, exc.code)
             status = exc.http_status if use_codes or exc.http_status == 404 else 200
+            await self._on_time(deadline)
             await _error(status, exc.code, exc.message)(scope, receive, send)
             return
         chunks = stream_document(reply.parts, reply.style, getattr(self.company, "now", None))
         if fault == "truncate":
             self._count(resource, "TRUNCATED")
             body = await anyio.to_thread.run_sync(lambda: b"".join(chunks))
+            await self._on_time(deadline)
             cut = max(1, int(len(body) * decision.cut_fraction))
             await Response(body[:cut], 200, reply.headers, XML_MEDIA_TYPE)(scope, receive, send)
             return
@@ -298,6 +307,7 @@ class SimulatorApp:
             self._count(resource, "TRICKLE")
             assert self.faults is not None
             body = await anyio.to_thread.run_sync(lambda: b"".join(chunks))
+            await self._on_time(deadline)
             trickled = _trickle(body, self.faults.trickle_bytes_per_second)
             await StreamingResponse(
                 trickled, status_code=200, headers=reply.headers, media_type=XML_MEDIA_TYPE
@@ -305,10 +315,23 @@ class SimulatorApp:
             return
         else:
             self._count(resource, "OK")
+        if decision.delay_seconds > 0:
+            # Built whole inside the delay, then sent (without a delay: streamed as rendered).
+            body = await anyio.to_thread.run_sync(lambda: b"".join(chunks))
+            await self._on_time(deadline)
+            await Response(body, 200, reply.headers, XML_MEDIA_TYPE)(scope, receive, send)
+            return
         response = StreamingResponse(
             chunks, status_code=200, headers=reply.headers, media_type=XML_MEDIA_TYPE
         )
         await response(scope, receive, send)
+
+    async def _on_time(self, deadline: float) -> None:
+        """Wait for the response's time; count it late when building it took longer."""
+        if self.latency is not None and time.monotonic() > deadline:
+            with self._state_lock:
+                self.late_responses += 1
+        await _until(deadline)
 
     def _handle(self, resource: str, params: dict[str, str], base_url: str) -> handlers.Reply:
         with self.company_lock:
@@ -375,6 +398,7 @@ class SimulatorApp:
                 "per_resource": dict(sorted(self.per_resource.items())),
                 "per_outcome": dict(sorted(self.per_outcome.items())),
                 "faults_injected": dict(sorted(self.faults_injected.items())),
+                "late_responses": self.late_responses,
                 "authenticated_requests": self._sequence,
             }
 
@@ -418,6 +442,18 @@ async def _trickle(body: bytes, bytes_per_second: float) -> Any:
     for start in range(0, len(body), step):
         yield body[start : start + step]
         await asyncio.sleep(0.1)
+
+
+# Faults answered without a document to build: they only wait for the response's time.
+_FAULTS_WITHOUT_BODY = frozenset(
+    {"reset", "http_503", "technical_error", "not_unique", "malformed_error"}
+)
+
+
+async def _until(deadline: float) -> None:
+    remaining = deadline - time.monotonic()
+    if remaining > 0:
+        await asyncio.sleep(remaining)
 
 
 def denied_resource_names(names: Iterable[str]) -> frozenset[str]:

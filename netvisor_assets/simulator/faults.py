@@ -82,7 +82,9 @@ class LatencyConfig:
     """Response delay: exponential with mean `mean_ms`, plus rare stalls of `stall_seconds`.
 
     `fixed_ms` is added to every response: the benchmarks' constant round trip, so that
-    (requests) x (latency) is exactly the floor a sync is measured against.
+    (requests) x (latency) is exactly the floor a sync is measured against. Every delay is a
+    response time counted from the request's arrival, the server's own work (rendering an
+    11 MB ledger takes a third of a second) inside it, as in Netvisor.
     """
 
     mean_ms: float = 0.0
