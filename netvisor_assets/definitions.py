@@ -20,6 +20,7 @@ from netvisor_assets.automation import (
     build_jobs,
     build_schedules,
 )
+from netvisor_assets.event_storage import batch_events
 from netvisor_assets.reconciliation import (
     build_completeness,
     build_freshness,
@@ -91,4 +92,6 @@ def build_definitions(
     )
 
 
+# A ranged run's materialization events reach the instance in batches (`event_storage`).
+batch_events()
 defs = build_definitions()
