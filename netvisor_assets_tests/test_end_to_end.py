@@ -112,3 +112,42 @@ def test_every_table_equals_ground_truth_in_bigquery(simulator, tmp_path, bigque
         BIGQUERY_PROJECT=bigquery_emulator.project,
         BIGQUERY_DATASET=f"e2e_{uuid.uuid4().hex[:8]}",
     )
+
+
+@pytest.mark.slow
+def test_the_cli_sync_in_runs_of_a_month_equals_ground_truth(
+    simulator, tmp_path, monkeypatch, capsys
+) -> None:
+    """The command-line sync cuts a long history into runs (each on a new in-memory instance,
+    so its memory is one run's); cut by month here, the tables equal the ground truth."""
+    from netvisor_assets import definitions as definitions_module
+    from netvisor_assets import sync
+
+    monkeypatch.setattr(sync, "RUN_MONTHS", 1)
+    monkeypatch.setattr(definitions_module, "build_report_assets", lambda *a, **k: None)
+    with sync_env(simulator, tmp_path, LEDGER_START.isoformat()):
+        counts = sync.run_full_sync(until=LAST_DAY.isoformat())
+        printed = capsys.readouterr().out
+        assert "partitioned tables 2025-01-08..2025-01-31: " in printed
+        assert "partitioned tables 2025-02-01..2025-02-10: " in printed
+        warehouse = warehouse_from_env()
+        expected = expected_rows(simulator, load_selection(), LEDGER_START, LAST_DAY)
+        for name in TABLES:
+            assert warehouse_rows(warehouse, name) == expected[name], name
+        assert counts["vouchers"] == len(expected["vouchers"]) > 0
+
+
+def test_runs_cut_a_history_into_whole_months_without_a_short_tail() -> None:
+    from netvisor_assets.sync import run_chunks
+
+    for first, last in [("2021-12-01", "2026-12-06"), ("2025-01-08", "2025-02-10")]:
+        chunks = run_chunks(first, last, 12)
+        days = [dt.date.fromisoformat(d) for c in chunks for d in c]
+        assert days[0].isoformat() == first and days[-1].isoformat() == last
+        for (_, end), (start, _) in zip(chunks, chunks[1:], strict=False):
+            assert dt.date.fromisoformat(start) - dt.date.fromisoformat(end) == dt.timedelta(1)
+            assert start.endswith("-01")
+    five_years = run_chunks("2021-12-01", "2026-12-06", 12)
+    assert len(five_years) == 6  # 61 calendar months: six runs of at most 11
+    assert five_years[-1] == ("2026-07-01", "2026-12-06")
+    assert run_chunks("2026-12-06", "2026-12-06", 12) == [("2026-12-06", "2026-12-06")]
