@@ -235,7 +235,8 @@ def run(args: argparse.Namespace, project: Path) -> dict[str, Any]:
         PYTHONUNBUFFERED="1",
         BENCH_PROJECT=str(project),
     )
-    (tmp / "dagster.yaml").write_text((PROJECT / "dagster.yaml").read_text())
+    # The measured checkout's instance settings (an older one names its own event storage).
+    (tmp / "dagster.yaml").write_text((project / "dagster.yaml").read_text())
     for name in ("DAGSTER_EVENT_BATCH_SIZE", "DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS"):
         if name in os.environ:
             env[name] = os.environ[name]
