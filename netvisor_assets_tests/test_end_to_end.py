@@ -147,7 +147,11 @@ def test_runs_cut_a_history_into_whole_months_without_a_short_tail() -> None:
         for (_, end), (start, _) in zip(chunks, chunks[1:], strict=False):
             assert dt.date.fromisoformat(start) - dt.date.fromisoformat(end) == dt.timedelta(1)
             assert start.endswith("-01")
-    five_years = run_chunks("2021-12-01", "2026-12-06", 12)
-    assert len(five_years) == 6  # 61 calendar months: six runs of at most 11
-    assert five_years[-1] == ("2026-07-01", "2026-12-06")
+    five_years = run_chunks("2021-12-01", "2026-12-06", 24)
+    assert len(five_years) == 3  # 61 calendar months: three runs of at most 21
+    assert five_years == [
+        ("2021-12-01", "2023-08-31"),
+        ("2023-09-01", "2025-05-31"),
+        ("2025-06-01", "2026-12-06"),
+    ]
     assert run_chunks("2026-12-06", "2026-12-06", 12) == [("2026-12-06", "2026-12-06")]
