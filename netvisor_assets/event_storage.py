@@ -16,6 +16,7 @@ one by one (the same rows, tags and asset entries), in one transaction per file.
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Sequence
 from typing import Any
 
@@ -49,11 +50,11 @@ class BatchedSqliteEventLogStorage(SqliteEventLogStorage):
     ) -> BatchedSqliteEventLogStorage:
         # Where Dagster's default SQLite storage keeps them, so the runs already recorded in
         # DAGSTER_HOME stay readable.
+        # Without DAGSTER_HOME the instance is a temporary one (`dg check defs`, a CLI command
+        # run outside `dagster dev`): its events go to a temporary folder, as Dagster's do.
         base_dir = config_value.get("base_dir")
         if not base_dir:
-            home = os.environ.get("DAGSTER_HOME")
-            if not home:
-                raise ValueError("BatchedSqliteEventLogStorage: set base_dir or DAGSTER_HOME")
+            home = os.environ.get("DAGSTER_HOME") or tempfile.mkdtemp(prefix="dagster-events-")
             base_dir = os.path.join(home, "history", "runs", "")
         return cls(base_dir=base_dir, inst_data=inst_data)
 

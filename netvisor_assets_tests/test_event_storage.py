@@ -105,3 +105,11 @@ def test_the_code_location_asks_for_batches_unless_the_deployment_set_a_size(
     import os
 
     assert os.environ[EVENT_BATCH_SIZE_VAR] == (configured or "1000")
+
+
+def test_without_dagster_home_the_events_go_to_a_temporary_folder(monkeypatch) -> None:
+    """`dg check defs` builds a temporary instance from dagster.yaml with no DAGSTER_HOME."""
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    storage = BatchedSqliteEventLogStorage.from_config_value(None, {})
+    assert Path(storage._base_dir).is_dir()
+    assert "dagster-events-" in storage._base_dir
