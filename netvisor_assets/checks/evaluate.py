@@ -7,8 +7,6 @@ import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-import pandas as pd
-
 from netvisor_assets.checks.accounting import (
     accounts_outcome,
     amount_outcome,
@@ -109,23 +107,34 @@ def evaluate_table_checks(
     """
     slices = scope_slices(warehouse, table, window, ledger_start)
     whole = slices is None
+    known: dict[str, dict[str, str] | None] = {}
+
+    def other(name: str, days: tuple[dt.date, dt.date] | None, columns: list[str]):
+        """Another table's rows of the same days (all of them for an unpartitioned table);
+        None when it is not synced. Its columns are asked once, not once a slice."""
+        if name not in known:
+            known[name] = warehouse.table_columns(name) if name in tables else None
+        if not known[name]:
+            return None
+        return read_scope(warehouse, tables[name], days, None, columns, known[name])
+
     key = SchemaTally(table, key_schema(table, unique=whole))
     schema = SchemaTally(table, pandera_schema(table, ledger_start))
     stored = (0, 0)
     balanced: tuple[int, dict[Any, Any]] = (0, {})
     accounts: set[str] | None = None
     if ACCOUNTS_CHECK in names:
-        accounts = known_accounts(
-            _read_other(warehouse, tables.get("accounts"), None, ["account_number"])
-        )
+        accounts = known_accounts(other("accounts", None, ["account_number"]))
     on_unknown: dict[str, list[str]] | None = None if accounts is None else {}
     checked_lines = 0
     amounts: tuple[int, list[str]] = (0, [])
-    lines_table = tables.get(f"{table.name[:-1]}_lines") if AMOUNT_CHECK in names else None
     amounts_synced = True
+    stored_columns = warehouse.table_columns(table.name)
     for part in [window] if whole else slices:
         # The whole scope includes the days before the ledger start; slices are plain days.
-        frame = read_scope(warehouse, table, part, ledger_start if whole else None)
+        frame = read_scope(
+            warehouse, table, part, ledger_start if whole else None, stored=stored_columns
+        )
         if KEY_CHECK in names:
             key.add(frame)
         if SCHEMA_CHECK in names:
@@ -134,9 +143,7 @@ def evaluate_table_checks(
             ours, stale = run_rows(table, frame, run_id, window)
             stored = (stored[0] + ours, stored[1] + stale)
         if BALANCED_CHECK in names:
-            headers = _read_other(
-                warehouse, tables.get("vouchers"), part, ["voucher_key", "status"]
-            )
+            headers = other("vouchers", part, ["voucher_key", "status"])
             balanced = _added(balanced, unbalanced_vouchers(frame, headers))
         if ACCOUNTS_CHECK in names:
             checked_lines += len(frame)
@@ -145,7 +152,7 @@ def evaluate_table_checks(
                     on_unknown.setdefault(number, []).extend(found)
         if AMOUNT_CHECK in names:
             key_name = table.primary_key[0]
-            lines = _read_other(warehouse, lines_table, part, [key_name, "line_sum"])
+            lines = other(f"{table.name[:-1]}_lines", part, [key_name, "line_sum"])
             if lines is None:
                 amounts_synced = False
             else:
@@ -201,15 +208,3 @@ def _rows_outcome(table: Table, stored: tuple[int, int], sync: Any | None) -> Ou
         outside=sync.outside_window.get(table.name, 0),
         staged=sync.staged.get(table.name, 0),
     )
-
-
-def _read_other(
-    warehouse: Warehouse,
-    table: Table | None,
-    days: tuple[dt.date, dt.date] | None,
-    columns: Sequence[str],
-) -> pd.DataFrame | None:
-    """Another table's rows of the same days (all of them for an unpartitioned table)."""
-    if table is None or not warehouse.table_columns(table.name):
-        return None
-    return read_scope(warehouse, table, days, None, columns)

@@ -4,7 +4,7 @@ the rows of a run accounted for; and how a check reads back what a run committed
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -185,9 +185,13 @@ def read_scope(
     window: tuple[dt.date, dt.date] | None,
     ledger_start: dt.date | None = None,
     columns: Sequence[str] | None = None,
+    stored: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
-    """The stored rows in a run's scope; an empty frame when the table does not exist."""
-    stored = warehouse.table_columns(table.name)
+    """The stored rows in a run's scope; an empty frame when the table does not exist.
+
+    `stored` is the table's stored columns when the caller already knows them (a scope read
+    slice by slice asks once, not once a slice)."""
+    stored = stored or warehouse.table_columns(table.name)
     wanted = list(columns) if columns is not None else [*table.column_names, "_run_id"]
     if not stored:
         return pd.DataFrame({c: pd.Series([], dtype=object) for c in wanted})
