@@ -197,9 +197,12 @@ def sync_source(
     # (before the load holds the warehouse), and what the load stages.
     locked_before: dict[str, dict[tuple, tuple]] = {}
     compared: dict[str, list[str]] = {}
+    stored_days: dict[str, set[dt.date]] = {}
     if source.follows_period_locks and window is not None and not rebuild:
         outcome.lock_date = stored_lock_date(warehouse)
-        locked_before, compared = _locked_fingerprints(tables, warehouse, window, outcome.lock_date)
+        locked_before, compared, stored_days = _locked_fingerprints(
+            tables, warehouse, window, outcome.lock_date
+        )
     after: dict[str, dict[tuple, tuple]] = {name: {} for name in locked_before}
     for table in tables:
         outcome.returned[table.name] = 0
@@ -220,9 +223,9 @@ def sync_source(
                     table_rows = _in_window(table, table_rows, window, outcome)
                 frame = to_frame(table, table_rows, run_id=run_id, synced_at=synced_at)
                 staged = load.stage(table.name, frame)
-                if table.name in after and len(staged):
+                if stored_days.get(table.name) and len(staged):
                     col = table.partition_column
-                    locked = staged[staged[col] <= outcome.lock_date]
+                    locked = staged[staged[col].isin(stored_days[table.name])]
                     after[table.name].update(_fingerprints(table, locked, compared[table.name]))
             if window is not None and time.monotonic() > next_progress:
                 next_progress = time.monotonic() + PROGRESS_SECONDS
@@ -284,11 +287,20 @@ def _locked_fingerprints(
     warehouse: Warehouse,
     window: tuple[dt.date, dt.date],
     lock_date: dt.date | None,
-) -> tuple[dict[str, dict[tuple, tuple]], dict[str, list[str]]]:
-    """Fingerprints of the stored rows on locked days of the window, per table, and the
-    columns compared (a column newly selected is not stored yet: both sides' columns only)."""
+) -> tuple[dict[str, dict[tuple, tuple]], dict[str, list[str]], dict[str, set[dt.date]]]:
+    """Fingerprints of the stored rows on locked days of the window, per table, the columns
+    compared (a column newly selected is not stored yet: both sides' columns only), and the
+    locked days that hold stored rows.
+
+    Only those days are compared: a locked day with nothing stored was never synced (a later
+    run of a first sync or backfill, into a table an earlier run created), so what it brings is
+    new, not changed. Comparing it against nothing would count every row as added, and hold a
+    fingerprint of every row the run writes. Assumed: a locked day synced while empty that
+    later gains a row is not reported (no stored row says it was synced).
+    """
     fingerprints: dict[str, dict[tuple, tuple]] = {}
     compared: dict[str, list[str]] = {}
+    days: dict[str, set[dt.date]] = {}
     for table in tables:
         scope = _locked_scope(table, window, lock_date)
         existing = warehouse.table_columns(table.name)
@@ -298,14 +310,17 @@ def _locked_fingerprints(
             c.name for c in table.columns if c.name in existing and not c.moves_after_lock
         ]
         col = table.partition_column
+        assert col is not None  # a locked scope needs a partition column
+        columns = list(dict.fromkeys([*compared[table.name], col]))
         stored = warehouse.read(
             table.name,
-            columns=compared[table.name],
+            columns=columns,
             where=f"{col} >= @first AND {col} <= @last",
             params={"first": scope[0], "last": scope[1]},
         )
         fingerprints[table.name] = _fingerprints(table, stored, compared[table.name])
-    return fingerprints, compared
+        days[table.name] = set(stored[col].tolist())
+    return fingerprints, compared, days
 
 
 def _report_outside(outcome: SourceSync, window: tuple[dt.date, dt.date] | None, say: Log) -> None:

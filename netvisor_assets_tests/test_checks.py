@@ -567,3 +567,31 @@ def test_new_api_fields_looks_at_the_list_rows_invoices_carry() -> None:
         "vat_period_lock_date",
         "purchase_lock_date",
     }
+
+
+def test_only_a_run_reaching_the_latest_day_judges_the_open_invoice_tie() -> None:
+    """Open amounts are today's: a run ending in the past (not the last run of a cut sync, a
+    backfill chunk before the last) cannot tie them to its balance, and says why."""
+    from netvisor_assets.reconciliation import (
+        BACKFILL_TAG,
+        LATER_RUN_TAG,
+        RANGE_END_TAG,
+        RANGE_START_TAG,
+        tie_skipped_because,
+    )
+
+    yesterday = dt.date(2026, 12, 6)
+
+    def ranged(end: str, **extra: str) -> dict[str, str]:
+        return {RANGE_START_TAG: "2026-01-01", RANGE_END_TAG: end, **extra}
+
+    assert tie_skipped_because(ranged("2026-12-06"), yesterday) is None
+    assert tie_skipped_because(ranged("2026-06-30"), yesterday) is None  # a chosen range
+    assert tie_skipped_because(ranged("2026-12-06", **{BACKFILL_TAG: "b1"}), yesterday) is None
+    assert "2026-06-30" in (
+        tie_skipped_because(ranged("2026-06-30", **{BACKFILL_TAG: "b1"}), yesterday) or ""
+    )
+    assert "later run" in (
+        tie_skipped_because(ranged("2026-06-30", **{LATER_RUN_TAG: "true"}), yesterday) or ""
+    )
+    assert tie_skipped_because({}, yesterday) is None
