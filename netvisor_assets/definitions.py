@@ -21,6 +21,7 @@ from netvisor_assets.automation import (
     build_schedules,
 )
 from netvisor_assets.event_storage import batch_events
+from netvisor_assets.memory import tune_allocator
 from netvisor_assets.reconciliation import (
     build_completeness,
     build_freshness,
@@ -94,4 +95,6 @@ def build_definitions(
 
 # A ranged run's materialization events reach the instance in batches (`event_storage`).
 batch_events()
+# Freed memory goes back to the system during a long sync (`memory`).
+tune_allocator()
 defs = build_definitions()
