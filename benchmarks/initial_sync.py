@@ -161,6 +161,10 @@ def _backfill(dg: Any) -> tuple[dict[str, int], int]:
     from netvisor_assets.tables import TABLES
     from netvisor_assets.warehouse import warehouse_from_env
 
+    if os.environ.get("BENCH_CHUNK_DAYS"):  # `--chunk-days`: the backfill policy measured
+        from netvisor_assets import assets
+
+        assets.MAX_PARTITIONS_PER_RUN = int(os.environ["BENCH_CHUNK_DAYS"])
     defs = build_definitions()
     instance = dg.DagsterInstance.get()
     runs = 0
@@ -216,7 +220,7 @@ def minimum(
     }
 
 
-def run(args: argparse.Namespace, project: Path) -> dict[str, Any]:
+def run(args: argparse.Namespace, project: Path, chunk_days: int | None = None) -> dict[str, Any]:
     today = dt.date.today()
     books = history_start(args.size, today)
     start = books
@@ -238,6 +242,8 @@ def run(args: argparse.Namespace, project: Path) -> dict[str, Any]:
     )
     # The measured checkout's instance settings (an older one names its own event storage).
     (tmp / "dagster.yaml").write_text((project / "dagster.yaml").read_text())
+    if chunk_days:
+        env["BENCH_CHUNK_DAYS"] = str(chunk_days)
     for name in ("DAGSTER_EVENT_BATCH_SIZE", "DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS"):
         if name in os.environ:
             env[name] = os.environ[name]
@@ -333,6 +339,11 @@ def main() -> None:
     parser.add_argument(
         "--baseline", type=Path, help="another checkout (its own .venv not needed) to measure first"
     )
+    parser.add_argument(
+        "--chunk-days",
+        help="backfill path: days per run to compare, side by side (e.g. 31,92; default: the "
+        "asset's BackfillPolicy)",
+    )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -341,8 +352,12 @@ def main() -> None:
     measured: dict[str, dict[str, Any]] = {}
     if args.baseline:
         measured["baseline"] = run(args, args.baseline.resolve())
-    measured["this"] = run(args, PROJECT)
-    first = measured["this"]
+    if args.chunk_days and args.path == "backfill":
+        for days in (int(d) for d in args.chunk_days.split(",")):
+            measured[f"{days} days"] = run(args, PROJECT, chunk_days=days)
+    else:
+        measured["this"] = run(args, PROJECT)
+    first = next(iter(measured.values()))
     if args.json:
         Path(args.json).write_text(json.dumps(measured, indent=1, default=str))
     least = minimum(
