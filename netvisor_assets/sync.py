@@ -8,9 +8,12 @@ The runs go through Dagster exactly as a UI backfill would (same assets, same IO
 from __future__ import annotations
 
 import argparse
+import atexit
 import contextlib
 import os
+import shutil
 import sys
+import tempfile
 import time
 from collections.abc import Iterator, Sequence
 
@@ -65,17 +68,36 @@ def _failure(result: dg.ExecuteInProcessResult) -> str:
 
 
 def _instance(record_runs: bool) -> dg.DagsterInstance:
-    # A full sync emits one materialization event per table and day (about 9,000 for two
-    # years); storing them in SQLite takes minutes, in memory seconds. The data lands in the
-    # warehouse either way.
     if record_runs and os.environ.get("DAGSTER_HOME"):
         return dg.DagsterInstance.get()
-    return dg.DagsterInstance.ephemeral()
+    return _scratch_instance()
+
+
+def _scratch_instance() -> dg.DagsterInstance:
+    """A throwaway instance in a temporary folder, removed when the process ends.
+
+    Dagster's SQLite storage with the batched event log (`event_storage`), not the in-memory
+    instance: that one keeps every event of a run in the process (a ranged run records one per
+    table and day). Measured on a 365-day run of 26 assets: the process grew 41 MB in memory,
+    18 MB with the events on disk, and the run took 56 s instead of 81 s.
+    """
+    home = tempfile.mkdtemp(prefix="netvisor-sync-")
+    atexit.register(shutil.rmtree, home, True)
+    return dg.DagsterInstance.local_temp(
+        tempdir=home,
+        overrides={
+            "event_log_storage": {
+                "module": "netvisor_assets.event_storage",
+                "class": "BatchedSqliteEventLogStorage",
+                "config": {"base_dir": os.path.join(home, "history", "runs", "")},
+            }
+        },
+    )
 
 
 # Dagster's switch for one "planned" event per asset and ranged run instead of one per asset
 # and day. Its cost: a failed run's days show as missing rather than failed in the instance's
-# partition status, which an ephemeral instance never shows anyone.
+# partition status, which the CLI's scratch instance never shows anyone.
 ONE_PLANNED_EVENT = "DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS"
 
 
@@ -84,7 +106,7 @@ def _one_planned_event_per_asset(enabled: bool) -> Iterator[None]:
     """Half of a ranged run's events are "planned" ones, one per table and day: skip them.
 
     Measured on `small` (2 years, 4,768 table-days, 0 ms latency): Dagster's share of the CLI
-    sync fell from 23.4 s to 16.4-17.4 s. Only for the CLI's in-memory instance; a recorded run
+    sync fell from 23.4 s to 16.4-17.4 s. Only for the CLI's scratch instance; a recorded run
     (`--record-runs`) and the UI keep Dagster's default, so a failed backfill's days still show
     as failed.
     """
@@ -98,10 +120,10 @@ def _one_planned_event_per_asset(enabled: bool) -> Iterator[None]:
         os.environ.pop(ONE_PLANNED_EVENT, None)
 
 
-# A ranged run holds every event it records until it ends (Dagster's in-process result, and the
-# CLI's in-memory instance): about 10 KB per table and day, 450 MB for five years of 23 tables.
-# A long history is therefore synced at most two years of calendar months per run, each run on
-# a new in-memory instance. Each cut costs requests: every windowed list's last window before
+# A ranged run holds every event it records until it ends (Dagster's in-process result; an
+# in-memory instance held them a second time): 2-4 KB per table and day. A long history is
+# therefore synced at most two years of calendar months per run, each run on a new scratch
+# instance. Each cut costs requests: every windowed list's last window before
 # it is a partial one, and the capped list is walked again (medium, two years in three runs:
 # 155 requests instead of 141 for a minimum of 139), so runs are no shorter than memory needs.
 RUN_MONTHS = 24
@@ -180,9 +202,10 @@ def run_full_sync(until: str | None = None, record_runs: bool = False) -> dict[s
         chunks = run_chunks(keys[0], last)
         for first_day, last_day in chunks:
             started = time.monotonic()
-            # A new in-memory instance per run: the events of the runs before are let go.
-            run_instance = dg.DagsterInstance.ephemeral() if instance.is_ephemeral else instance
-            with _one_planned_event_per_asset(run_instance.is_ephemeral):
+            # A new scratch instance per run: nothing of the runs before is kept.
+            scratch = not (record_runs and os.environ.get("DAGSTER_HOME"))
+            run_instance = _scratch_instance() if scratch else instance
+            with _one_planned_event_per_asset(scratch):
                 result = partitioned_job.execute_in_process(
                     run_config=RUN_CONFIG,
                     instance=run_instance,
