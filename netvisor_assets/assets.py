@@ -29,9 +29,14 @@ from netvisor_assets.warehouse.io_manager import WarehouseIOManager, result_meta
 ASSET_PREFIX = "netvisor"
 GROUP = "netvisor"
 POOL = "netvisor"
-# A five-year backfill launched from the UI becomes ceil(1826 / 31) = 59 runs, not 1,826:
-# per-run overhead dominates small daily runs (measured: 4.7 s per run in-process).
-MAX_PARTITIONS_PER_RUN = 31
+# A backfill launched from the UI runs in chunks of half a year: a five-year one is
+# ceil(1826 / 183) = 10 runs, not 1,826. Dagster cuts a backfill by count from its first day,
+# and every run walks each list again (at least one request per resource, a partial last
+# window), so a sparse company pays for every cut. Measured on `small` (a year, minimum 42
+# requests, `benchmarks/initial_sync.py --path backfill --chunk-days`): chunks of 31 days 156
+# requests in 12 runs, 92 days 76, 183 days 62, 366 days 54; Dagster's time 258 s at 31 days,
+# 94-107 s at 92-183. Half a year keeps a retry (which repeats the run) to half a year.
+MAX_PARTITIONS_PER_RUN = 183
 # What a ranged run's materialization of each partition records (see `_asset`).
 RANGED_METADATA = frozenset(
     {"dagster/row_count", "requests", "request_windows", "rows_outside_window", "new_api_fields"}

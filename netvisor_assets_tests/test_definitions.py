@@ -2,7 +2,7 @@
 
 Contract: `netvisor_assets.definitions:defs` holds one asset `netvisor/<table>` per registry
 table in group `netvisor`, daily partitions from NETVISOR_LEDGER_START_DATE in Helsinki time, a
-31-day multi-run backfill policy (a five-year backfill is at most about 60 runs), pool
+183-day multi-run backfill policy (a five-year backfill is 10 runs), pool
 `netvisor`, a retry policy, the new-field checks, the sync and admin jobs, the schedules and
 the changes sensor; the keys reach it only as EnvVars.
 """
@@ -78,9 +78,9 @@ def test_partitions_policy_pool_and_retry(defs) -> None:
             assert parts.start.date().isoformat() == PLACEHOLDERS["NETVISOR_LEDGER_START_DATE"]
             assert parts.timezone == "Europe/Helsinki"
             policy = assets_def.backfill_policy
-            assert policy is not None and policy.max_partitions_per_run == 31
-            # Five years of days from the UI: at most about 60 runs, not 1,826.
-            assert math.ceil(1826 / policy.max_partitions_per_run) <= 60
+            assert policy is not None and policy.max_partitions_per_run == 183
+            # Five years of days from the UI: 10 runs, not 1,826.
+            assert math.ceil(1826 / policy.max_partitions_per_run) == 10
         else:
             assert assets_def.partitions_def is None
         assert spec.metadata["netvisor/sync_mode"] == table.mode.value

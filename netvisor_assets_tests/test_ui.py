@@ -56,7 +56,7 @@ CHROMIUM_ARGS = [
 SIMULATOR_SIZE = "tiny"
 SIMULATOR_SEED = 1
 # The tiny company's books: January 2025 (its clock ends on 2025-01-31). 31 days is one run of
-# the partitioned assets' backfill policy (multi_run(31)).
+# the partitioned assets' backfill policy (multi_run(183)).
 FIRST_DAY = dt.date(2025, 1, 1)
 LAST_DAY = dt.date(2025, 1, 31)
 N_DAYS = (LAST_DAY - FIRST_DAY).days + 1
