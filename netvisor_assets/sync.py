@@ -16,6 +16,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 
 import dagster as dg
 
@@ -83,6 +84,8 @@ def _scratch_instance() -> dg.DagsterInstance:
     """
     home = tempfile.mkdtemp(prefix="netvisor-sync-")
     atexit.register(shutil.rmtree, home, True)
+    # Its settings are the overrides below (an empty file: Dagster says so otherwise).
+    Path(home, "dagster.yaml").write_text("")
     return dg.DagsterInstance.local_temp(
         tempdir=home,
         overrides={
