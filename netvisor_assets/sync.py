@@ -68,10 +68,14 @@ def _failure(result: dg.ExecuteInProcessResult) -> str:
     return "the run failed; see the log above"
 
 
+def _recorded(record_runs: bool) -> bool:
+    """Runs go to the DAGSTER_HOME instance (`--record-runs`, when it is set), else to scratch
+    instances nobody reads afterwards."""
+    return record_runs and bool(os.environ.get("DAGSTER_HOME"))
+
+
 def _instance(record_runs: bool) -> dg.DagsterInstance:
-    if record_runs and os.environ.get("DAGSTER_HOME"):
-        return dg.DagsterInstance.get()
-    return _scratch_instance()
+    return dg.DagsterInstance.get() if _recorded(record_runs) else _scratch_instance()
 
 
 def _scratch_instance() -> dg.DagsterInstance:
@@ -206,7 +210,7 @@ def run_full_sync(until: str | None = None, record_runs: bool = False) -> dict[s
         for first_day, last_day in chunks:
             started = time.monotonic()
             # A new scratch instance per run: nothing of the runs before is kept.
-            scratch = not (record_runs and os.environ.get("DAGSTER_HOME"))
+            scratch = not _recorded(record_runs)
             run_instance = _scratch_instance() if scratch else instance
             with _one_planned_event_per_asset(scratch):
                 result = partitioned_job.execute_in_process(

@@ -10,11 +10,7 @@ import pytest
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc only")
 
-PROBE = (
-    "import os\n"
-    "from netvisor_assets.memory import tune_allocator\n"
-    "print(','.join(tune_allocator()))\n"
-)
+PROBE = "from netvisor_assets.memory import tune_allocator\nprint(','.join(tune_allocator()))\n"
 
 
 def _run(env: dict[str, str]) -> list[str]:
